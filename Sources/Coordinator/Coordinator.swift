@@ -1,0 +1,1 @@
+// Coordinator target; see DESIGN §2.

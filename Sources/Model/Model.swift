@@ -1,0 +1,1 @@
+// Model target; see DESIGN §2.

@@ -1,0 +1,1 @@
+// Protocol target; see DESIGN §2.
