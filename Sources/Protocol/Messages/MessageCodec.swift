@@ -208,7 +208,9 @@ public struct MessageCodec: Sendable {
                     let d = Int(try p.u32(f + ".shape"))
                     shape.append(d)
                     let (m, overflow) = elements.multipliedReportingOverflow(by: d)
-                    guard !overflow, m <= limits.maxBlobBytes / 4 else { throw .limitExceeded(field: f + ".shape", value: Int.max, limit: limits.maxBlobBytes / 4) }
+                    guard !overflow, m <= limits.maxBlobBytes / 4 else {
+                        throw .limitExceeded(field: f + ".shape", value: overflow ? Int.max : m, limit: limits.maxBlobBytes / 4)
+                    }
                     elements = m
                 }
                 let frame = bulk[bulk.startIndex + i]
