@@ -66,7 +66,7 @@ public struct SafetensorsHeader: Sendable, Equatable {
     }
 
     private static func integer(_ v: Any) -> Int? {
-        guard let num = v as? NSNumber, !(v is Bool) else { return nil }
+        guard let num = v as? NSNumber, String(cString: num.objCType) != "c" else { return nil }  // "c": a JSON bool
         let d = num.doubleValue
         guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
         return num.intValue
