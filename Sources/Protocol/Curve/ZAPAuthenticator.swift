@@ -55,6 +55,8 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     public var refusals: [ZAPRefusal] { core.lock.withLock { core.refusalLog } }
 
     /// Stops the handler thread and closes its socket (waits at most one poll interval). Idempotent.
+    /// Close the CURVE server sockets first: once no handler is bound, libzmq 4.3.4 lets every
+    /// well-formed CURVE client in.
     public func stop() { core.stop() }
 
     private static func rawKeys(_ keys: [String]) throws(ZMQError) -> Set<[UInt8]> {
