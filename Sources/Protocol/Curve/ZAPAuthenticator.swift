@@ -24,6 +24,8 @@ public final class ZAPAuthenticator: @unchecked Sendable {
 
     /// The handler thread holds only `core`, so dropping the authenticator stops it (via `deinit`).
     private let core: ZAPCore
+    /// The context whose `inproc://zeromq.zap.01` this handler serves.
+    public let context: ZMQContext
 
     /// - Parameters:
     ///   - allowedPublicKeys: Z85 client public keys that may connect.
@@ -31,6 +33,7 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     public init(context: ZMQContext = .shared, allowedPublicKeys: [String],
                 log: @escaping Logger = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws(ZMQError) {
         core = ZAPCore(allowed: try Self.rawKeys(allowedPublicKeys), log: log)
+        self.context = context
         let socket = try ZMQSocket(context: context, type: .rep)
         try socket.set(.linger, 0)
         try socket.bind(Self.endpoint)   // bound before init returns, so no handshake slips past
@@ -48,6 +51,9 @@ public final class ZAPAuthenticator: @unchecked Sendable {
         let raw = try Self.rawKeys(keys)
         core.lock.withLock { core.allowed = raw }
     }
+
+    /// False once `stop()` was called or the context was terminated.
+    public var isRunning: Bool { core.lock.withLock { core.running && !core.stopping } }
 
     public var refusedCount: Int { core.lock.withLock { core.refused } }
     public var acceptedCount: Int { core.lock.withLock { core.accepted } }
