@@ -130,6 +130,9 @@ import Testing
         #expect(throws: StatisticsError.self) { _ = try a.finalize(options: Self.options) }  // no tokens
         var bad0 = Self.options; bad0.bins = 0
         #expect(throws: StatisticsError.self) { try bad0.validate() }
+        let partial = try JSONDecoder().decode(StatisticsOptions.self, from: Data(#"{"bins": 16, "seed": 5}"#.utf8))
+        #expect(partial == StatisticsOptions(bins: 16, seed: 5))
+        #expect(try JSONDecoder().decode(StatisticsOptions.self, from: JSONEncoder().encode(Self.options)) == Self.options)
     }
 }
 

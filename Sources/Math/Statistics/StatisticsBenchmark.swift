@@ -11,6 +11,8 @@ public enum StatisticsBenchmark {
         /// The bare projection sgemm over the same keys (best of the same repeats): the floor of the
         /// main pass, measured side by side because shared machines are noisy.
         public var sgemmSeconds: Double
+        /// `LayerAnalysis.analyze` on the merged synthetic main pass (bootstrap, Gaussian, MMD), if run.
+        public var analysisSeconds: Double?
         /// Float32 key bytes consumed per second by `MainPassAccumulator.add`.
         public var mainPassBytesPerSecond: Double { Double(tokens * width * 4) / mainPassSeconds }
         /// Float32 key bytes consumed per second by `CalibrationAccumulator.add`.
@@ -20,6 +22,7 @@ public enum StatisticsBenchmark {
                    width, mainPassBytesPerSecond / 1e9, tokens, mainPassSeconds, sgemmSeconds,
                    100 * sgemmSeconds / mainPassSeconds,
                    calibrationBytesPerSecond / 1e6, calibrationTokens, calibrationSeconds)
+                + (analysisSeconds.map { String(format: ", analysis %.2f s", $0) } ?? "")
         }
     }
 
@@ -27,7 +30,8 @@ public enum StatisticsBenchmark {
     /// `calibrationBlocks` of them. The calibration for the main pass is synthetic (a random basis):
     /// main-pass cost does not depend on its values, and a 4096² eigen-solve would dominate the run.
     public static func run(width: Int = 4096, blocks: Int = 16, tokensPerBlock: Int = 512, calibrationBlocks: Int = 2,
-                           options: StatisticsOptions = StatisticsOptions(), repeats: Int = 2) throws -> Result {
+                           options: StatisticsOptions = StatisticsOptions(), repeats: Int = 2,
+                           analyze: Bool = true) throws -> Result {
         var rng = SplitMix64(seed: 42)
         let keyBlocks: [KeyBlock] = (0..<blocks).map { b in
             let data = (0..<(tokensPerBlock * width)).map { _ in Float(rng.nextFloat() * 4 - 2) }
@@ -53,11 +57,18 @@ public enum StatisticsBenchmark {
             bestGemm = min(bestGemm, Date().timeIntervalSince(t0))
         }
         var best = Double.infinity
+        var main = try MainPassAccumulator(calibration: cal, options: options)
         for _ in 0..<max(1, repeats) {
-            var main = try MainPassAccumulator(calibration: cal, options: options)
+            main = try MainPassAccumulator(calibration: cal, options: options)
             let t0 = Date()
             for b in keyBlocks { try main.add(b) }
             best = min(best, Date().timeIntervalSince(t0))
+        }
+        var analysisSeconds: Double?
+        if analyze {
+            let t0 = Date()
+            _ = try LayerAnalysis.analyze(main, options: options)
+            analysisSeconds = Date().timeIntervalSince(t0)
         }
         var acc = CalibrationAccumulator(width: width)
         let t1 = Date()
@@ -65,6 +76,6 @@ public enum StatisticsBenchmark {
         let calSeconds = Date().timeIntervalSince(t1)
         return Result(width: width, tokens: blocks * tokensPerBlock, mainPassSeconds: best,
                       calibrationTokens: min(calibrationBlocks, blocks) * tokensPerBlock, calibrationSeconds: calSeconds,
-                      sgemmSeconds: bestGemm)
+                      sgemmSeconds: bestGemm, analysisSeconds: analysisSeconds)
     }
 }
