@@ -120,6 +120,26 @@ import Testing
         #expect(sameMain, "main-pass accumulator bytes")
     }
 
+    /// Degenerate data gives nulls, not crashes or NaN: one calibration token (every σ = 0, every λ = 0),
+    /// text-only main pass (no image side), a single group.
+    @Test func degenerateInputsGiveNulls() throws {
+        var options = Self.options; options.groups = 1
+        var acc = CalibrationAccumulator(width: 3)
+        try acc.add(KeyBlock(sampleId: "one", keys: Tensor(shape: [1, 3], data: [1, 2, 3]), modality: [.text]))
+        let cal = try acc.finalize(options: options)
+        #expect(cal.std == [0, 0, 0] && cal.eigenvalues == [0, 0, 0] && cal.components == 3)
+        var main = try MainPassAccumulator(calibration: cal, options: options)
+        try main.add(KeyBlock(sampleId: "a", keys: Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6]), modality: [.text, .text]))
+        let res = try LayerAnalysis.analyze(main, options: options)
+        #expect(res.weights == nil && res.inter.weighted == nil && res.inter.mean == nil)
+        #expect(res.intraText.mean == nil, "one group: no odd half")
+        #expect(res.gaussian.frechet == nil && res.gaussian.symmetricKL == nil && res.mmd.mmd2 == nil)
+        #expect(res.bootstrap.validDraws == 0 && res.bootstrap.pValue == 1)
+        #expect(res.tokens == LayerResult.Counts(image: 0, text: 2))
+        let text = String(decoding: try res.jsonData(), as: UTF8.self)
+        #expect(text.contains("\"frechet\":null") && !text.contains("NaN"))
+    }
+
     @Test func incompatibleInputsAreRejected() throws {
         var a = CalibrationAccumulator(width: 4)
         let bad = KeyBlock(sampleId: "x", keys: Tensor(zeros: [3, 5]), modality: [.text, .text, .text])
