@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Regenerates Tests/ModelTests/Fixtures/prompts/*.json: Jinja reference outputs for keyscope's
+Swift template interpreter and prompt builder.
+
+Reference stack: jinja2 3.1.6 through transformers 5.24.0 (`_cached_compile_jinja_template`, i.e. the
+exact ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True) that apply_chat_template
+uses) for chat-environment cases, plain jinja2 Environments for the whitespace-option cases, and
+`PreTrainedTokenizerFast.apply_chat_template(tokenize=False)` for the two real chat templates.
+
+Usage: python3 scripts/make_prompt_fixtures.py [--hf-metadata /work/shared/hf-metadata]
+The real templates are copied into the fixture folder (llava-1.5-7b-hf: Llama 2 Community License
+notice in prompts/SOURCES.md; Qwen2.5-VL-7B-Instruct: Apache-2.0).
+"""
+import argparse
+import json
+import os
+import sys
+
+import jinja2
+import jinja2.sandbox
+from transformers.utils.chat_template_utils import _cached_compile_jinja_template
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "Tests", "ModelTests", "Fixtures", "prompts")
+
+# ---------------------------------------------------------------------------------------------
+# Hand-written cases. Each: name, template, context; optional env = "chat" (default) | "plain" |
+# "trim" | "lstrip" | "keepnl". Expected output or error kind is computed below.
+MSGS = [
+    {"role": "system", "content": "You are terse."},
+    {"role": "user", "content": "  Hello there \n"},
+    {"role": "assistant", "content": "Hi! 你好"},
+    {"role": "user", "content": "What's 2+2?"},
+]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather \"now\"",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+
+CASES = [
+    ("text_only", "Hello, world!\n", {}),
+    ("print_vars", "{{ a }}|{{ b }}|{{ c }}|{{ d }}|{{ e }}|{{ missing }}|{{ f }}", {"a": "x", "b": 3, "c": 2.5, "d": True, "e": None, "f": [1, "two", None, False, {"k": 1.0}]}),
+    ("arith", "{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 7 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 10 - 2.5 }} {{ -x }} {{ 1e3 }} {{ 0.1 + 0.2 }} {{ true + 1 }}", {"x": 4}),
+    ("strings_concat", "{{ 'a' + 'b' }}{{ 'n' ~ 1 ~ none ~ true }}{{ 'ab' * 3 }}{{ \"dq\" 'adjacent' }}{{ 'esc\\t\\x41\\u00e9\\n' }}", {}),
+    ("compare_logic", "{{ 1 < 2 < 3 }} {{ 1 < 2 > 3 }} {{ 'a' < 'b' }} {{ 1 == 1.0 }} {{ [1,2] == [1,2] }} {{ none == none }} {{ 0 or 'x' }} {{ 1 and 'y' }} {{ not 0 }} {{ '' or none }} {{ 'b' in 'abc' }} {{ 2 not in [1,3] }} {{ 'k' in {'k': 1} }}", {}),
+    ("if_elif_else", "{% for v in [0, 1, 2, 3] %}{% if v == 0 %}zero{% elif v == 1 %}one{% elif v is even %}even{% else %}odd{% endif %},{% endfor %}", {}),
+    ("for_loop_vars", "{% for x in items %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.revindex }}/{{ loop.revindex0 }}/{{ loop.first }}/{{ loop.last }}/{{ loop.length }}/{{ loop.cycle('a','b') }}{% if not loop.last %};{% endif %}{% endfor %}", {"items": ["p", "q", "r"]}),
+    ("for_else_filter", "{% for x in [] %}no{% else %}empty{% endfor %}|{% for x in range(10) if x is odd %}{{ x }}{{ ',' if not loop.last }}{% endfor %}|{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{% for k in d %}{{ k }}{% endfor %}", {"d": {"z": 1, "a": [2]}}),
+    ("loop_prev_next", "{% for x in [1,2,3] %}[{{ loop.previtem | default('-') }}<{{ x }}>{{ loop.nextitem | default('-') }}]{% endfor %}", {}),
+    ("scoping", "{% set x = 1 %}{% for i in range(3) %}{{ x }}{% set x = x + 10 %}{{ x }} {% endfor %}{{ x }}|{% if true %}{% set y = 5 %}{% endif %}{{ y }}|{% set ns = namespace(total=0, seen=[]) %}{% for i in range(4) %}{% set ns.total = ns.total + i %}{% endfor %}{{ ns.total }}", {}),
+    ("break_continue", "{% for i in range(10) %}{% if i == 2 %}{% continue %}{% endif %}{% if i == 5 %}{% break %}{% endif %}{{ i }}{% endfor %}", {}),
+    ("set_block_and_tuple", "{% set a, b = 1, 'two' %}{{ a }}{{ b }}{% set blk %}  inner {{ a }}  {% endset %}[{{ blk }}]{% set t | upper %}shout{% endset %}{{ t }}", {}),
+    ("filters_text", "{{ '  pad  ' | trim }}|{{ 'xxhixx' | trim('x') }}|{{ 'hello world' | upper }}|{{ 'ABC' | lower }}|{{ 'hello WORLD' | capitalize }}|{{ 'hello big-world (x)' | title }}|{{ 'a-b-c' | replace('-', '+') }}|{{ 'aaa' | replace('a', 'b', 2) }}|{{ '<&>\"' | e }}|{{ 'one two  three' | wordcount }}|{{ 'x' | center(5) }}|", {}),
+    ("filters_seq", "{{ [3,1,2] | sort }}|{{ [3,1,2] | sort(reverse=true) }}|{{ ['b','A','c'] | sort }}|{{ [1,2,3] | first }}|{{ [1,2,3] | last }}|{{ [1,2,3] | length }}|{{ 'abc' | length }}|{{ [1,2,2,3,1] | unique | list }}|{{ [1,2,3] | reverse | list }}|{{ 'abc' | reverse }}|{{ [1,2,3] | sum }}|{{ [4,9,2] | max }}|{{ [4,9,2] | min }}|{{ 'abc' | list }}|{{ [1,2,3,4,5] | batch(2) | list }}|{{ [1,'a'] | join('-') }}|{{ {'b': 2, 'a': 1} | dictsort }}", {}),
+    ("filters_attr", "{{ users | map(attribute='name') | join(', ') }}|{{ users | selectattr('admin') | map(attribute='name') | list }}|{{ users | rejectattr('admin') | list | length }}|{{ users | selectattr('name', 'equalto', 'bob') | first }}|{{ users | sort(attribute='age') | map(attribute='name') | join }}|{{ users | map(attribute='missing', default='?') | join }}|{{ [1,2,3,4] | select('odd') | list }}|{{ [1,2,3,4] | reject('even') | list }}|{{ ['a','b'] | map('upper') | list }}|{{ users | sum(attribute='age') }}|{{ users | map(attribute='tags.0') | list }}", {"users": [{"name": "carol", "age": 41, "admin": True, "tags": ["x"]}, {"name": "bob", "age": 30, "admin": False, "tags": ["y", "z"]}]}),
+    ("filters_default_numbers", "{{ missing | default('dflt') }}|{{ '' | default('empty', true) }}|{{ none | default('kept') }}|{{ '42' | int }}|{{ '4.7' | int }}|{{ 'x' | int(7) }}|{{ 3 | float }}|{{ 2.567 | round(2) }}|{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.1 | round(0, 'ceil') }}|{{ -3 | abs }}|{{ 5 | string }}{{ 6 | string | length }}|{{ '%s-%d' | format('a', 3) }}|{{ '%05.1f%%' % 3.14159 }}", {}),
+    ("tojson", "{{ obj | tojson }}|{{ obj | tojson(indent=2) }}|{{ 'quote\" back\\\\ nl\n tab\t é ✓' | tojson }}|{{ [1, 2.0, none, true] | tojson }}|{{ obj | tojson(sort_keys=true) }}|{{ {} | tojson(indent=2) }}|{{ obj | tojson(separators=(',', ':')) }}", {"obj": {"b": [1, {"c": None}], "a": "x", "f": 1.5}}),
+    ("tests", "{{ x is defined }}{{ y is defined }}{{ y is undefined }}{{ n is none }}{{ x is not none }}{{ 'a' is string }}{{ 1 is string }}{{ d is mapping }}{{ l is mapping }}{{ l is sequence }}{{ l is iterable }}{{ 1 is number }}{{ 1.5 is float }}{{ 1 is integer }}{{ true is boolean }}{{ false is false }}{{ true is true }}{{ 6 is divisibleby 3 }}{{ 3 is odd }}{{ 2 is even }}{{ 1 is sameas 1 }}{{ none is sameas none }}{{ 3 is eq 3 }}{{ 3 is ne 3 }}{{ 3 is gt 2 }}{{ 3 is lt 2 }}{{ 2 is in [1,2] }}{{ 'ABC' is upper }}{{ 'abc' is lower }}{{ range is callable }}", {"x": 1, "n": None, "d": {}, "l": []}),
+    ("string_methods", "{{ s.upper() }}|{{ s.lower() }}|{{ s.strip() }}|{{ s.lstrip() }}|{{ s.rstrip() }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}|{{ 'a b c'.split(' ', 1) }}|{{ 'a/b/c'.rsplit('/', 1) }}|{{ 'pre-x'.startswith('pre') }}|{{ 'x.py'.endswith(('.js', '.py')) }}|{{ 'aXbX'.replace('X', '_') }}|{{ 'hello world'.title() }}|{{ 'hello'.capitalize() }}|{{ 'banana'.find('na') }}|{{ 'banana'.rfind('na') }}|{{ 'banana'.count('a') }}|{{ '-'.join(['a','b']) }}|{{ 'l1\\nl2\\r\\nl3'.splitlines() }}|{{ '<think>x</think>answer'.split('</think>')[-1] }}|{{ '\\n\\nok\\n'.lstrip('\\n') }}|{{ '123'.isdigit() }}", {"s": "  MiXed Case  "}),
+    ("dict_methods", "{{ d.get('a') }}|{{ d.get('zz', 'dflt') }}|{{ d.get('zz') }}|{{ d.keys() | list }}|{{ d.values() | list }}|{{ d['a'] }}|{{ d.a }}|{{ d.nope is defined }}|{{ d['nested']['k'] }}|{{ d.nested.k }}|{{ d | length }}|{{ d.items() | list }}", {"d": {"a": 1, "nested": {"k": "v"}, "b": None}}),
+    ("subscripts_slices", "{{ l[0] }}{{ l[-1] }}{{ l[1:3] }}{{ l[:2] }}{{ l[::2] }}{{ l[::-1] }}{{ s[1:-1] }}{{ s[-3:] }}{{ s[0] }}{{ l.0 }}{{ l[10] is defined }}{{ messages[1:] | length }}", {"l": [10, 20, 30, 40], "s": "héllo✓", "messages": [1, 2, 3]}),
+    ("literals", "{{ [1, [2, 3], {'a': (4, 5)}] }}|{{ (1,) }}|{{ () }}|{{ {'x': 1, 'y': [true, none]} }}|{{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ 1.5e-3 }} {{ 2.0 }}|{{ True }}{{ False }}{{ None }}", {}),
+    ("conditional_expr", "{{ 'yes' if x else 'no' }}|{{ 'a' if not x else 'b' if y else 'c' }}|[{{ 'only' if false }}]|{{ (x if x else 0) + 1 }}", {"x": 0, "y": 1}),
+    ("macro", "{% macro greet(name, punct='!') %}Hello {{ name }}{{ punct }}{% endmacro %}{{ greet('Ann') }} {{ greet('Bo', punct='?') }} {{ greet(name='Cy') }}{% macro rec(n) %}{% if n > 0 %}{{ n }}{{ rec(n - 1) }}{% endif %}{% endmacro %} {{ rec(3) }}", {}),
+    ("comments_raw_generation", "a{# comment {{ not rendered }} #}b{% raw %}{{ literally }}{% endraw %}c{% generation %}gen {{ 1 }}{% endgeneration %}{% filter upper %}filtered {{ 'x' }}{% endfilter %}", {}),
+    ("ws_dash", "a  {{- ' b ' -}}  c\n  {%- if true -%}\n  d  \n{%- endif -%}  e {#- c -#}  f", {}),
+    ("ws_chat_lines", "<s>\n{% for m in messages %}\n    {% if m.role == 'user' %}\n  [U] {{ m.content }}\n    {% else %}\n  [A] {{ m.content }}\n    {% endif %}\n{% endfor %}\n  {{ 'x' }}\n{# comment line #}\nend\n", {"messages": MSGS[1:3]}),
+    ("ws_plus", "  {%+ if true %}kept{% endif +%}\nnext\n{%- if true +%}\nX{% endif %}", {}),
+    ("raise_exception", "{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversation must start with user') }}{% endif %}ok", {"messages": MSGS}),
+    ("llama3_style", "{{- bos_token }}{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] | trim %}{%- set messages = messages[1:] %}{%- else %}{%- set system_message = '' %}{%- endif %}\n{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}{{- system_message }}{{- '<|eot_id|>' }}\n{%- for message in messages %}\n    {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}\n{%- endfor %}\n{%- if add_generation_prompt %}\n    {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}\n{%- endif %}\n", {"messages": MSGS, "bos_token": "<|begin_of_text|>", "add_generation_prompt": True}),
+    ("mistral_style", "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}", {"messages": MSGS[1:], "bos_token": "<s>", "eos_token": "</s>"}),
+    ("mistral_style_error", "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% endfor %}", {"messages": MSGS}),
+    ("chatml_tools", "{%- if tools %}\n    {{- '<|im_start|>system\\n' }}\n    {%- if messages[0]['role'] == 'system' %}\n        {{- messages[0]['content'] }}\n    {%- else %}\n        {{- 'You are a helpful assistant.' }}\n    {%- endif %}\n    {{- \"\\n\\n# Tools\\n\\n<tools>\" }}\n    {%- for tool in tools %}\n        {{- \"\\n\" }}\n        {{- tool | tojson }}\n    {%- endfor %}\n    {{- \"\\n</tools><|im_end|>\\n\" }}\n{%- endif %}\n{%- for message in messages %}\n    {%- if message.role == 'system' and tools %}{%- continue %}{%- endif %}\n    {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\n{%- endfor %}\n{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}\n{%- endif %}\n", {"messages": MSGS, "tools": TOOLS, "add_generation_prompt": True}),
+    ("gemma_style", "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}{% endif %}", {"messages": MSGS[1:], "bos_token": "<bos>", "add_generation_prompt": False}),
+    ("qwen3_style_reverse", "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}\n{%- for message in messages[::-1] %}\n    {%- set index = (messages|length - 1) - loop.index0 %}\n    {%- if ns.multi_step_tool and message.role == \"user\" and message.content is string and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}\n        {%- set ns.multi_step_tool = false %}\n        {%- set ns.last_query_index = index %}\n    {%- endif %}\n{%- endfor %}\n{{- ns.last_query_index }}\n{%- for message in messages %}\n    {%- if message.content is string %}{%- set content = message.content %}{%- else %}{%- set content = '' %}{%- endif %}\n    {%- if '</think>' in content %}\n        {%- set reasoning_content = content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}\n        {%- set content = content.split('</think>')[-1].lstrip('\\n') %}\n        {{- '[' + reasoning_content + ']' }}\n    {%- endif %}\n    {{- '<' + message.role + '>' + content }}\n{%- endfor %}", {"messages": [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "<think>\nhmm\n</think>\n\nA1"}, {"role": "user", "content": "<tool_response>r</tool_response>"}]}),
+    ("syntax_error_unclosed", "line one\n{% for x in y %}\n{{ x }}\n", {}),
+    ("syntax_error_bad_token", "ok\n  {{ 1 + }}", {}),
+    ("syntax_error_unknown_tag", "a\nb {% frobnicate %}", {}),
+    ("render_error_type", "{{ 'a' + 1 }}", {}),
+    ("render_error_undefined_attr", "{{ missing.attr }}", {}),
+    ("render_error_unknown_filter", "{{ 1 | nosuchfilter }}", {}),
+]
+
+# whitespace-option cases rendered by plain jinja2 environments
+WS_TEMPLATE = "<ul>\n  {% for x in xs %}\n    <li>{{ x }}</li>\n  {% endfor %}\n  {# note #}\n</ul>\n"
+ENV_CASES = [
+    ("env_plain", WS_TEMPLATE, {"xs": [1, 2]}, "plain"),
+    ("env_trim_only", WS_TEMPLATE, {"xs": [1, 2]}, "trim"),
+    ("env_lstrip_only", WS_TEMPLATE, {"xs": [1, 2]}, "lstrip"),
+    ("env_keep_trailing_newline", WS_TEMPLATE, {"xs": [1]}, "keepnl"),
+    ("env_crlf", "a\r\n{% if true %}\r\nb\r\n{% endif %}\r\nc\rd\n", {}, "chat"),
+]
+
+ENVS = {
+    "plain": dict(),
+    "trim": dict(trim_blocks=True),
+    "lstrip": dict(lstrip_blocks=True),
+    "keepnl": dict(keep_trailing_newline=True),
+}
+
+
+def render_case(template, context, env):
+    if env == "chat":
+        compiled = lambda: _cached_compile_jinja_template(template)
+    else:
+        compiled = lambda: jinja2.sandbox.ImmutableSandboxedEnvironment(**ENVS[env]).from_string(template)
+    try:
+        t = compiled()
+    except jinja2.TemplateSyntaxError as e:
+        return {"error": "syntax", "line": e.lineno}
+    try:
+        return {"expected": t.render(**context)}
+    except jinja2.TemplateError as e:
+        kind = "raised" if type(e) is jinja2.TemplateError else "render"
+        return {"error": kind, "message": str(e)}
+    except Exception as e:  # TypeError etc. surface as render errors
+        return {"error": "render", "message": f"{type(e).__name__}: {e}"}
+
+
+def make_jinja_cases():
+    out = []
+    for name, template, context in CASES:
+        out.append({"name": name, "env": "chat", "template": template, "context": context,
+                    **render_case(template, context, "chat")})
+    for name, template, context, env in ENV_CASES:
+        out.append({"name": name, "env": env, "template": template, "context": context,
+                    **render_case(template, context, env)})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Real chat templates on several conversations.
+def conversations():
+    img = {"type": "image"}
+    txt = lambda s: {"type": "text", "text": s}
+    return {
+        "text_only": [{"role": "user", "content": [txt("What is the capital of France?")]}],
+        "one_image": [{"role": "user", "content": [img, txt("What is shown in this image?")]}],
+        "image_multi_turn": [
+            {"role": "user", "content": [img, txt("Describe the photo.")]},
+            {"role": "assistant", "content": [txt("A cat sits on a sofa.")]},
+            {"role": "user", "content": [txt("What colour is the cat? 请回答。")]},
+        ],
+        "system_message": [
+            {"role": "system", "content": [txt("You are a careful visual assistant.")]},
+            {"role": "user", "content": [img, txt("Count the coins.\nA. 5\nB. 10\nAnswer with the option's letter from the given choices directly.")]},
+        ],
+        "string_content": [
+            {"role": "system", "content": "Plain string system."},
+            {"role": "user", "content": "Plain string user."},
+        ],
+    }
+
+
+def make_chat_cases(hf):
+    from transformers import PreTrainedTokenizerFast
+
+    tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(hf, "llava-1.5-7b-hf", "tokenizer.json"))
+    templates = {
+        "llava": json.load(open(os.path.join(hf, "llava-1.5-7b-hf", "chat_template.json")))["chat_template"],
+        "qwen25vl": json.load(open(os.path.join(hf, "Qwen2.5-VL-7B-Instruct", "chat_template.json")))["chat_template"],
+    }
+    with open(os.path.join(hf, "llava-1.5-7b-hf", "chat_template.jinja")) as f:
+        assert f.read() == templates["llava"], "llava chat_template.jinja differs from chat_template.json"
+    for family, src in templates.items():
+        with open(os.path.join(OUT, f"{family}_chat_template.jinja"), "w") as f:
+            f.write(src)
+    cases = []
+    for family, src in templates.items():
+        for conv_name, messages in conversations().items():
+            if family == "llava" and conv_name == "string_content":
+                continue  # the llava template iterates content blocks; strings are not supported by it
+            for agp in (False, True):
+                rendered = tok.apply_chat_template(messages, chat_template=src, tokenize=False,
+                                                   add_generation_prompt=agp)
+                cases.append({"family": family, "conversation": conv_name, "messages": messages,
+                              "add_generation_prompt": agp, "expected": rendered})
+    return cases, templates
+
+
+# ---------------------------------------------------------------------------------------------
+# Prompt-builder references: LLaVA's MMBench question formatting + real templates + byte ranges.
+def mmbench_text(question, hint, options, lang):
+    text = question if not hint else hint + "\n" + question
+    for label, option in options:
+        text += "\n" + label + ". " + option
+    if options:
+        text += "\n" + ("请直接回答选项字母。" if lang == "zh" else "Answer with the option's letter from the given choices directly.")
+    return text
+
+
+def byte_range(s, sub, start=0):
+    i = s.index(sub, start)
+    return [len(s[:i].encode()), len(s[:i].encode()) + len(sub.encode())]
+
+
+def make_prompt_cases(tok_templates):
+    from transformers import PreTrainedTokenizerFast
+    samples = [
+        {"id": "open_en", "question": "What is the astronaut holding?", "hint": None, "options": [], "lang": "en"},
+        {"id": "mc_en", "question": "Which animal is in the picture?", "hint": None,
+         "options": [["A", "dog"], ["B", "cat"], ["C", "horse"], ["D", "bird"]], "lang": "en"},
+        {"id": "mc_en_hint", "question": "What is the main colour?", "hint": "Look at the mug.",
+         "options": [["A", "red"], ["B", "white"]], "lang": "en"},
+        {"id": "mc_zh", "question": "图中是什么动物？", "hint": None,
+         "options": [["A", "狗"], ["B", "猫"], ["C", "马"]], "lang": "zh"},
+    ]
+    out = []
+    placeholders = {"llava": "<image>", "qwen25vl": "<|image_pad|>"}
+    for family, src in tok_templates.items():
+        tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(ARGS.hf_metadata, "llava-1.5-7b-hf", "tokenizer.json"))
+        for s in samples:
+            for system in (None, "You are a careful visual assistant."):
+                if family == "llava" and system is not None:
+                    continue
+                text = mmbench_text(s["question"], s["hint"], [tuple(o) for o in s["options"]], s["lang"])
+                messages = []
+                if system is not None:
+                    messages.append({"role": "system", "content": [{"type": "text", "text": system}]})
+                messages.append({"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]})
+                prompt = tok.apply_chat_template(messages, chat_template=src, tokenize=False, add_generation_prompt=True)
+                q = byte_range(prompt, text)
+                ph = placeholders[family]
+                img = byte_range(prompt, ph)
+                n = 5
+                expanded = prompt.replace(ph, ph * n)
+                out.append({"family": family, "sample": s, "system": system, "user_text": text, "prompt": prompt,
+                            "image_bytes": img, "question_bytes": q,
+                            "question_part_bytes": byte_range(prompt, s["question"], prompt.index(text)),
+                            "expanded_count": n, "expanded_prompt": expanded,
+                            "expanded_image_bytes": byte_range(expanded, ph * n),
+                            "expanded_question_bytes": byte_range(expanded, text)})
+    return out
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hf-metadata", default="/work/shared/hf-metadata")
+    ARGS = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    jc = make_jinja_cases()
+    cc, templates = make_chat_cases(ARGS.hf_metadata)
+    pc = make_prompt_cases(templates)
+    meta = {"generator": "scripts/make_prompt_fixtures.py", "jinja2": jinja2.__version__,
+            "transformers": __import__("transformers").__version__}
+    for name, data in (("jinja_cases.json", jc), ("chat_cases.json", cc), ("prompt_cases.json", pc)):
+        with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
+            json.dump({"meta": meta, "cases": data}, f, ensure_ascii=False, indent=1)
+            f.write("\n")
+    print(f"{len(jc)} jinja cases, {len(cc)} chat cases, {len(pc)} prompt cases -> {os.path.normpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()
