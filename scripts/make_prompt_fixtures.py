@@ -441,6 +441,27 @@ HF_STYLE_CASES = [
 ]
 CASES += HF_STYLE_CASES
 
+EDGE_CASES = [
+    ("edge_nested_loops", "{% for a in 'xy' %}{% set outer = loop %}{% for b in [1, 2, 3] %}{{ loop.index }}{{ outer.index }}{% endfor %}|{{ loop.index }};{% endfor %}", {}),
+    ("edge_numbers", "{{ 1.0 | int }} {{ 10 / 4 }} {{ 3 * 1.5 }} {{ 1e16 }} {{ 2 ** 62 }} {{ 1e-5 }} {{ 123456789.0 }} {{ -0.0 }} {{ 7.0 // 2 }} {{ 7.5 % 2 }} {{ -2 ** 2 }} {{ 5 | float / 2 }}", {}),
+    ("edge_format", "{{ '%s|%r|%d|%5s|%-4s|' % (none, 'x', 3.9, 'ab', 'c') }}{{ '%.2f' % 2.345 }}{{ '%i%%' % 50 }}", {}),
+    ("edge_undefined", "{{ d['missing'] is none }}{{ d.missing is defined }}{{ [] | first is defined }}{{ none | string }}{{ 'x' if none }}[{{ u }}]{{ u | default('D') }}{{ u | length }}{{ u | list }}{% for x in u %}never{% endfor %}{{ 'a' in u }}", {"d": {}}),
+    ("edge_logic_values", "{{ true and 1 or 2 }} {{ 0 and 1 }} {{ none or [] }} {{ 'a' if 2 > 1 else 'b' }} {{ 'a' is in 'abc' }} {{ not none }} {{ [] == [] }} {{ {'a': 1} == {'a': 1} }} {{ (1, 2) == [1, 2] }} {{ 'ab' < 'b' }} {{ [1, 2] < [1, 3] }}", {}),
+    ("edge_unicode", "{{ '日本語'[1] }}|{{ '👍🏽' | length }}|{{ 'é' | upper }}|{{ 'ß'.upper() }}|{{ 'Ünïcödé'.lower() }}|{{ 'a\u2028b' | tojson }}|{{ '日本語'[::-1] }}|{{ 'héllo wörld' | title }}|{{ '你好' ~ 1 }}", {}),
+    ("edge_indent", "[{{ 'a\\nb\\n\\nc' | indent(2) }}][{{ 'a\\nb' | indent(2, true) }}][{{ 'a\\n\\nb' | indent(2, blank=true) }}][{{ 'x\\ny' | indent('> ') }}]", {}),
+    ("edge_sort_join", "{{ [3, 1] | sort | first }} {{ ['b', 'a', 'C'] | sort(reverse=true) | join(',') }} {{ ['b', 'a', 'C'] | sort(case_sensitive=true) | join }} {{ [1, 2, 3] | join }} {{ 'a' ~ [1] }} {{ {'b': 1, 'A': 2} | dictsort | list }} {{ {'b': 1, 'a': 3} | dictsort(by='value', reverse=true) }} {{ ['x', 'X', 'y'] | unique | list }}", {}),
+    ("edge_list_ops", "{% set x = [1, 2] %}{% set y = x + [3] %}{{ y }}{{ x[1:] if x else [] }}{{ [0] * 3 }}{{ x | count }}{{ x.index(2) }}{{ x.count(1) }}{{ (x | list)[-1] }}", {}),
+    ("edge_ws_lstrip_mix", "A\n    {% if true %}\n\tB\n\t{%- if true %} C{% endif %}\n  {# c #}\n  {{ 'D' }}\n  {%+ if true %}E{% endif %}\n{% raw %}  {{ raw }}\n{% endraw %}\n  {% endif %}\nF", {}),
+    ("edge_ws_variable_dash", "x\n  {{- 'a' -}}\n  y {{ 'b' }}   \n{{- 'c' }}", {}),
+    ("edge_string_escapes", "{{ 'it\\'s' }}|{{ \"say \\\"hi\\\"\" }}|{{ 'back\\\\slash' }}|{{ 'tab\\there' }}|{{ 'oct\\101' }}|{{ 'unknown \\q esc' }}", {}),
+    ("edge_items_loop", "{% for k, v in d | items %}{{ k }}:{{ v }}{% if not loop.last %},{% endif %}{% endfor %}|{% for k, v in d | dictsort %}{{ k }}{% endfor %}|{% for pair in d.items() %}{{ pair[0] }}{% endfor %}", {"d": {"b": 1, "a": 2, "c": 3}}),
+    ("edge_selectattr_tests", "{{ msgs | selectattr('role', 'equalto', 'user') | list | length }}{{ msgs | selectattr('tool_calls', 'defined') | list | length }}{{ msgs | rejectattr('content', 'none') | map(attribute='role') | join(',') }}{{ msgs | map(attribute='role') | unique | list }}{{ msgs | selectattr('role', 'in', ['user', 'tool']) | list | length }}", {"msgs": [{"role": "user", "content": "a"}, {"role": "assistant", "content": None, "tool_calls": []}, {"role": "tool", "content": "t"}, {"role": "user", "content": "b"}]}),
+    ("edge_math_errors", "{{ 5 // 0 }}", {}),
+    ("edge_macro_scope", "{% set g = 'global' %}{% macro m(a, b=g ~ '!') %}{{ a }}-{{ b }}-{{ g }}{% set g = 'local' %}-{{ g }}{% endmacro %}{{ m(1) }}|{{ m(2, 'x') }}|{{ g }}", {}),
+    ("edge_call_chain", "{{ 'A,B'.lower().split(',')[1].upper() }}{{ ('x' ~ 'y').upper() }}{{ (msgs | first).role }}{{ msgs[0]['role'][0] }}", {"msgs": [{"role": "user"}]}),
+]
+CASES += EDGE_CASES
+
 # whitespace-option cases rendered by plain jinja2 environments
 WS_TEMPLATE = "<ul>\n  {% for x in xs %}\n    <li>{{ x }}</li>\n  {% endfor %}\n  {# note #}\n</ul>\n"
 ENV_CASES = [
