@@ -168,5 +168,18 @@ import Testing
         #expect(r.samples.contains { $0.options.isEmpty } && r.samples.contains { !$0.options.isEmpty })
         let tsv = try MMBenchTSVReader().read(root.appendingPathComponent("demo/mmbench_sample.tsv"))
         #expect(tsv.skipped.isEmpty && tsv.samples.count == 6)
+        #expect(tsv.samples.map(\.language) == [.en, .en, .en, .zh, .zh, .zh])
+        #expect(tsv.samples[3].image == tsv.samples[0].image)  // row 3 reuses row 0's image by index
+        // Every demo sample yields a prompt for both families, with the user text verbatim in place.
+        for family in ModelFamily.allCases {
+            let builder = PromptBuilder(family: family, chatTemplate: try ChatTemplate(source:
+                try PromptFixtures.text("\(family.rawValue)_chat_template.jinja")))
+            for sample in r.samples + tsv.samples {
+                let p = try builder.build(sample)
+                let q = p.questionRange!
+                #expect(String(decoding: Array(p.text.utf8)[q], as: UTF8.self) == builder.formatter.userText(for: sample).text)
+                #expect(p.imageRanges.count == 1)
+            }
+        }
     }
 }

@@ -90,6 +90,19 @@ import Testing
         #expect(p.role(ofTokenBytes: 13..<18) == .question)          // "\nWhat" merged: first non-space byte
         #expect(p.role(ofTokenBytes: 27..<28) == .template)          // " " alone
         #expect(p.role(ofTokenBytes: 27..<32) == .template)          // " ASSI"
+        #expect(p.roles(forTokenBytes: [0..<0, 0..<4, 6..<13, 14..<18]) == [.template, .template, .image, .question])
+    }
+
+    @Test func twoImagesExpandPerImage() throws {
+        // A conversation template with two image blocks (the second turn's image comes after the text).
+        let t = try ChatTemplate(source: "{% for m in messages %}{% for c in m.content %}{% if c.type == 'image' %}<image>{% else %}{{ c.text }}{% endif %}{% endfor %}{% endfor %}<image>|")
+        let p = try PromptBuilder(family: .llava, chatTemplate: t).build(Sample(id: "two", image: .inline(Data()), question: "Q?"))
+        #expect(p.text == "<image>Q?<image>|")
+        #expect(p.imageRanges == [0..<7, 9..<16])
+        let e = try p.expandingImageTokens(counts: [2, 3])
+        #expect(e.text == "<image><image>Q?<image><image><image>|")
+        #expect(e.imageRanges == [0..<14, 16..<37] && e.questionRange == 14..<16 && e.imageTokenCount == 5)
+        #expect(e.spans.last == PromptSpan(role: .template, bytes: 37..<38))
     }
 
     @Test func chineseMultipleChoiceAndQwenLayout() throws {
@@ -122,6 +135,7 @@ import Testing
         #expect(throws: PromptError.placeholderInQuestion(sampleID: "b", placeholder: "<image>")) { try builder.build(bad) }
         let p = try builder.build(Sample(id: "ok", image: .inline(Data()), question: "Q"))
         #expect(throws: PromptError.invalidImageTokenCount(0)) { try p.expandingImageTokens(to: 0) }
+        #expect(throws: PromptError.imageCountMismatch(images: 1, counts: 2)) { try p.expandingImageTokens(counts: [1, 2]) }
         // A template that trims the text cannot give verbatim ranges.
         let trimming = PromptBuilder(family: .llava, chatTemplate: try ChatTemplate(source:
             "{% for m in messages %}{% for c in m.content %}{% if c.type == 'image' %}<image>{% else %}{{ c.text | trim }}{% endif %}{% endfor %}{% endfor %}"))

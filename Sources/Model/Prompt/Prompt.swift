@@ -24,6 +24,8 @@ public enum PromptError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The rendered prompt has no image placeholder outside the question.
     case placeholderMissing(sampleID: String, placeholder: String)
     case invalidImageTokenCount(Int)
+    /// `expandingImageTokens(counts:)` got a count list whose length differs from the number of images.
+    case imageCountMismatch(images: Int, counts: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum PromptError: Error, Sendable, Equatable, CustomStringConvertible {
         case .questionNotVerbatim(let id): return "sample \(id): the chat template does not insert the question verbatim"
         case .placeholderMissing(let id, let p): return "sample \(id): rendered prompt has no \(p) placeholder"
         case .invalidImageTokenCount(let n): return "image token count must be ≥ 1, got \(n)"
+        case .imageCountMismatch(let i, let c): return "prompt has \(i) image(s) but \(c) token count(s) were given"
         }
     }
 }
@@ -43,13 +46,15 @@ public struct Prompt: Sendable, Equatable {
     public let spans: [PromptSpan]
     /// The string one image token is written as (`<image>`, `<|image_pad|>`).
     public let placeholder: String
-    /// Copies of `placeholder` per image; 1 until `expandingImageTokens(to:)`.
-    public let imageTokenCount: Int
+    /// Copies of `placeholder` for each image, in prompt order; all 1 until expanded.
+    public let imageTokenCounts: [Int]
+    /// Total image tokens (the number of `image`-role tokens after tokenisation).
+    public var imageTokenCount: Int { imageTokenCounts.reduce(0, +) }
     /// Byte ranges of the user text's parts (hint, question, options, instruction) in `text`.
     public let userParts: [(part: UserText.Part, bytes: Range<Int>)]
 
     public static func == (a: Prompt, b: Prompt) -> Bool {
-        a.text == b.text && a.spans == b.spans && a.placeholder == b.placeholder && a.imageTokenCount == b.imageTokenCount
+        a.text == b.text && a.spans == b.spans && a.placeholder == b.placeholder && a.imageTokenCounts == b.imageTokenCounts
             && a.userParts.map(\.part) == b.userParts.map(\.part) && a.userParts.map(\.bytes) == b.userParts.map(\.bytes)
     }
 
@@ -83,23 +88,35 @@ public struct Prompt: Sendable, Equatable {
         return role(atByte: range.lowerBound)
     }
 
+    /// Roles of a tokenised prompt, one per token, from the tokenizer's byte offsets.
+    public func roles(forTokenBytes offsets: [Range<Int>]) -> [TokenRole] {
+        offsets.map { role(ofTokenBytes: $0) }
+    }
+
     /// The prompt with every image placeholder repeated `count` times — what the processor does
     /// before tokenising (LLaVA-1.5: 576 `<image>` for 336 px; Qwen2.5-VL: grid_t·grid_h·grid_w / merge²
     /// `<|image_pad|>` per image, computed by the caller from the image grid).
     public func expandingImageTokens(to count: Int) throws -> Prompt {
-        guard count >= 1 else { throw PromptError.invalidImageTokenCount(count) }
+        try expandingImageTokens(counts: Array(repeating: count, count: imageRanges.count))
+    }
+
+    /// Per-image expansion: image `i` (in prompt order) becomes `counts[i]` placeholder copies.
+    public func expandingImageTokens(counts: [Int]) throws -> Prompt {
+        guard counts.count == imageRanges.count else { throw PromptError.imageCountMismatch(images: imageRanges.count, counts: counts.count) }
+        if let bad = counts.first(where: { $0 < 1 }) { throw PromptError.invalidImageTokenCount(bad) }
         let one = placeholder.utf8.count
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         var newSpans: [PromptSpan] = []
         var shift: [(Int, Int)] = []  // (old offset, delta) applied from that offset on
         var delta = 0
+        var image = 0
         for span in spans {
             let start = out.count
             if span.role == .image {
-                let copies = span.bytes.count / one
                 let unit = Array(bytes[span.bytes.lowerBound..<(span.bytes.lowerBound + one)])
-                for _ in 0..<(copies / imageTokenCount * count) { out += unit }
+                for _ in 0..<counts[image] { out += unit }
+                image += 1
                 delta += out.count - start - span.bytes.count
                 shift.append((span.bytes.upperBound, delta))
             } else {
@@ -109,7 +126,7 @@ public struct Prompt: Sendable, Equatable {
         }
         func moved(_ offset: Int) -> Int { (shift.last { $0.0 <= offset }?.1 ?? 0) + offset }
         return Prompt(text: String(decoding: out, as: UTF8.self), spans: newSpans, placeholder: placeholder,
-                      imageTokenCount: count,
+                      imageTokenCounts: counts,
                       userParts: userParts.map { (part: $0.part, bytes: moved($0.bytes.lowerBound)..<moved($0.bytes.upperBound)) })
     }
 }

@@ -93,7 +93,7 @@ public struct PromptBuilder: Sendable {
         }
         let total = real.utf8.count
         if cursor < total { spans.append(PromptSpan(role: .template, bytes: cursor..<total)) }
-        return Prompt(text: real, spans: spans, placeholder: placeholder, imageTokenCount: 1,
+        return Prompt(text: real, spans: spans, placeholder: placeholder, imageTokenCounts: Array(repeating: 1, count: images.count),
                       userParts: userText.parts.map { (part: $0.part, bytes: ($0.bytes.lowerBound + qStart)..<($0.bytes.upperBound + qStart)) })
     }
 
