@@ -546,6 +546,10 @@ def make_chat_cases(hf):
     for family, src in templates.items():
         with open(os.path.join(OUT, f"{family}_chat_template.jinja"), "w") as f:
             f.write(src)
+    # LlavaProcessor.apply_chat_template must agree with the tokenizer path used below.
+    from transformers import CLIPImageProcessorPil, LlavaProcessor
+    llava_proc = LlavaProcessor(image_processor=CLIPImageProcessorPil(), tokenizer=tok, chat_template=templates["llava"],
+                                patch_size=14, vision_feature_select_strategy="default")
     cases = []
     for family, src in templates.items():
         for conv_name, messages in conversations().items():
@@ -554,6 +558,8 @@ def make_chat_cases(hf):
             for agp in (False, True):
                 rendered = tok.apply_chat_template(messages, chat_template=src, tokenize=False,
                                                    add_generation_prompt=agp)
+                if family == "llava":
+                    assert rendered == llava_proc.apply_chat_template(messages, tokenize=False, add_generation_prompt=agp)
                 cases.append({"family": family, "conversation": conv_name, "messages": messages,
                               "add_generation_prompt": agp, "expected": rendered})
     return cases, templates
@@ -575,8 +581,35 @@ def byte_range(s, sub, start=0):
     return [len(s[:i].encode()), len(s[:i].encode()) + len(sub.encode())]
 
 
+def token_roles(tok, prompt, image_id, question_bytes):
+    """Tokenises `prompt` (special tokens added as the processor does) and gives each token a role:
+    image if its id is the image token, question if its first non-whitespace byte lies in the user
+    text, else template. Offsets are converted from characters to UTF-8 bytes."""
+    enc = tok(prompt, return_offsets_mapping=True)
+    to_byte = [0]
+    for ch in prompt:
+        to_byte.append(to_byte[-1] + len(ch.encode()))
+    out = []
+    for tid, (a, b) in zip(enc.input_ids, enc.offset_mapping):
+        lo, hi = to_byte[a], to_byte[b]
+        if tid == image_id:
+            role = "image"
+        elif lo == hi:
+            role = "template"
+        else:
+            first = next((to_byte[i] for i in range(a, b) if prompt[i] not in " \n\t\r"), lo)
+            role = "question" if question_bytes[0] <= first < question_bytes[1] else "template"
+        out.append([lo, hi, role])
+    return out
+
+
 def make_prompt_cases(tok_templates):
-    from transformers import PreTrainedTokenizerFast
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+    toks = {
+        "llava": PreTrainedTokenizerFast(tokenizer_file=os.path.join(ARGS.hf_metadata, "llava-1.5-7b-hf", "tokenizer.json")),
+        # Slow->fast conversion from vocab.json + merges.txt + tokenizer_config.json (the hub tokenizer.json is not stored).
+        "qwen25vl": AutoTokenizer.from_pretrained(os.path.join(ARGS.hf_metadata, "Qwen2.5-VL-7B-Instruct")),
+    }
     samples = [
         {"id": "open_en", "question": "What is the astronaut holding?", "hint": None, "options": [], "lang": "en"},
         {"id": "mc_en", "question": "Which animal is in the picture?", "hint": None,
@@ -589,7 +622,8 @@ def make_prompt_cases(tok_templates):
     out = []
     placeholders = {"llava": "<image>", "qwen25vl": "<|image_pad|>"}
     for family, src in tok_templates.items():
-        tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(ARGS.hf_metadata, "llava-1.5-7b-hf", "tokenizer.json"))
+        tok = toks["llava"]
+        image_id = toks[family].convert_tokens_to_ids(placeholders[family])
         for s in samples:
             for system in (None, "You are a careful visual assistant."):
                 if family == "llava" and system is not None:
@@ -610,7 +644,10 @@ def make_prompt_cases(tok_templates):
                             "question_part_bytes": byte_range(prompt, s["question"], prompt.index(text)),
                             "expanded_count": n, "expanded_prompt": expanded,
                             "expanded_image_bytes": byte_range(expanded, ph * n),
-                            "expanded_question_bytes": byte_range(expanded, text)})
+                            "expanded_question_bytes": byte_range(expanded, text),
+                            "expanded_tokens": token_roles(toks[family], expanded, image_id, byte_range(expanded, text))})
+                roles = [r for _, _, r in out[-1]["expanded_tokens"]]
+                assert roles.count("image") == n, (family, roles)
     return out
 
 

@@ -70,6 +70,17 @@ import Testing
             #expect(e.imageRanges == [c.range("expanded_image_bytes")!], "\(label)")
             #expect(e.questionRange == c.range("expanded_question_bytes")!, "\(label)")
             #expect(e.imageTokenCount == n)
+            // Real tokenizer offsets (HF llava / Qwen2.5-VL tokenizers) get the roles the reference assigns
+            // from token ids (image) and positions (question vs template).
+            var offsets: [Range<Int>] = [], roles: [TokenRole] = []
+            for case .array(let t) in c.array("expanded_tokens")! {
+                guard case .int(let lo) = t[0], case .int(let hi) = t[1], case .string(let r) = t[2] else { continue }
+                offsets.append(lo..<hi)
+                roles.append(TokenRole(rawValue: r)!)
+            }
+            #expect(!offsets.isEmpty)
+            #expect(e.roles(forTokenBytes: offsets) == roles, "\(label)")
+            #expect(roles.filter { $0 == .image }.count == n)
             // Expanding again from the expanded prompt gives the same as expanding once.
             #expect(try e.expandingImageTokens(to: 3) == p.expandingImageTokens(to: 3))
         }
