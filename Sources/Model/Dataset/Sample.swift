@@ -2,19 +2,19 @@ import Foundation
 
 /// Where a sample's image comes from: a file on disk (resolved against the dataset file's folder)
 /// or bytes embedded in the dataset (MMBench TSV carries base64 images).
-public enum ImageSource: Sendable, Equatable, Hashable {
+public enum ImageSource: Sendable, Equatable, Hashable, Codable {
     case file(URL)
     case inline(Data)
 }
 
 /// Question language; selects the multiple-choice instruction (MMBench vs MMBench-CN wording).
-public enum SampleLanguage: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum SampleLanguage: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
     case en
     case zh
 }
 
 /// One multiple-choice option, e.g. `A` → "a cat".
-public struct SampleOption: Sendable, Equatable, Hashable {
+public struct SampleOption: Sendable, Equatable, Hashable, Codable {
     public var label: String
     public var text: String
     public init(label: String, text: String) {
@@ -25,7 +25,7 @@ public struct SampleOption: Sendable, Equatable, Hashable {
 
 /// One image–question pair, whatever dataset format it came from. Statistics key everything on
 /// `id` (hash-based selection, DESIGN §4), so ids are unique within a dataset.
-public struct Sample: Sendable, Equatable, Hashable {
+public struct Sample: Sendable, Equatable, Hashable, Codable {
     public var id: String
     public var image: ImageSource
     public var question: String

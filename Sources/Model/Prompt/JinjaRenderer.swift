@@ -384,7 +384,3 @@ final class JinjaRenderer {
         return .string(out)
     }
 }
-
-extension JinjaValue: Equatable {
-    public static func == (lhs: JinjaValue, rhs: JinjaValue) -> Bool { pyEqual(lhs, rhs) }
-}

@@ -3,6 +3,19 @@ import Foundation
 /// A compiled Jinja2 template (the subset Hugging Face chat templates use). Parse once, render
 /// many times; rendering is pure apart from `strftime_now`, whose clock is an option.
 ///
+/// Supported, with jinja2 3.1 semantics (checked against jinja2 in Fixtures/prompts/jinja_cases.json):
+/// - tags: `if/elif/else`, `for … in … [if …]` with `else`, `loop.*` (index, index0, revindex(0), first,
+///   last, length, previtem, nextitem, cycle), `break`/`continue`, `set` (names, tuples, `ns.attr`,
+///   block form with filters), `macro` (defaults, keyword arguments), `filter` blocks, `raw`, comments,
+///   transformers' `generation`; whitespace control `-`/`+`, `trim_blocks`, `lstrip_blocks`.
+/// - expressions: literals (str with Python escapes, int incl. 0x/0o/0b/_, float, list, tuple, dict),
+///   `and or not`, comparisons (chained), `in`/`not in`, `+ - * / // % **`, `~`, conditional
+///   expressions, attribute/item access and slices, calls; Python `str()`/`repr()` output.
+/// - filters: see `JinjaBuiltins.filters` (trim, length, tojson, join, map, select(attr), sort, …);
+///   tests: see `JinjaBuiltins.tests`; globals: range, namespace, dict, raise_exception, strftime_now;
+///   str/dict/list methods (strip, split, startswith, replace, items, get, …; mutating ones are refused).
+/// Not supported: `extends`/`include`/`import`, `call` blocks, recursive loops, `*args`/`**kwargs`.
+///
 /// ```swift
 /// let t = try JinjaTemplate("{% for m in messages %}{{ m.role }}{% endfor %}", options: .chatTemplate)
 /// let s = try t.render(["messages": [["role": "user"]]])

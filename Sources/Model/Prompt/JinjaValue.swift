@@ -207,6 +207,11 @@ extension JinjaValue {
     }
 }
 
+/// Python `==` (so `1 == 1.0` and `True == 1`, as templates see them).
+extension JinjaValue: Equatable {
+    public static func == (lhs: JinjaValue, rhs: JinjaValue) -> Bool { pyEqual(lhs, rhs) }
+}
+
 extension JinjaFunction {
     var displayName: String {
         switch kind {
