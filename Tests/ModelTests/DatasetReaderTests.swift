@@ -182,4 +182,25 @@ import Testing
             }
         }
     }
+
+    /// Random TSV bytes give rows or typed errors, never a trap.
+    @Test func randomTSVNeverCrashes() throws {
+        let dir = try TempDir()
+        let alphabet: [UInt8] = [0x09, 0x0a, 0x0d, 0x22, 0x61, 0x31, 0xff, 0x20, 0x41, 0x3d]
+        var state: UInt64 = 42
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        for i in 0..<300 {
+            var bytes = Array("index\tquestion\tA\tB\timage\n".utf8)
+            bytes += (0..<(next() % 120)).map { _ in alphabet[next() % alphabet.count] }
+            let f = dir.url.appendingPathComponent("r\(i).tsv")
+            try Data(bytes).write(to: f)
+            do {
+                let r = try MMBenchTSVReader().read(f)
+                #expect(r.samples.count + r.skipped.count <= bytes.filter { $0 == 0x0a }.count)
+            } catch is DatasetError {}
+        }
+    }
 }

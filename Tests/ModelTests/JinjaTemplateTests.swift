@@ -94,4 +94,32 @@ import Testing
         o.now = { Date(timeIntervalSince1970: 1_720_000_000) }  // 2024-07-03 09:46 UTC
         #expect(try JinjaTemplate("{{ strftime_now('%Y-%m') }}", options: o).render([:]) == "2024-07")
     }
+
+    /// Random token soup must only ever throw `JinjaError`, never trap (index out of range, overflow, …).
+    @Test func randomInputNeverCrashes() throws {
+        let fragments = ["{{", "}}", "{%", "%}", "{#", "#}", "-", "+", "if", "for", "x", "in", "'", "\"", "\\", "(", ")",
+                         "[", "]", "{", "}", "|", "trim", ".", ",", ":", "1", "1.5e", "0x", "_", " ", "\n", "\r", "endif",
+                         "endfor", "raw", "endraw", "set", "=", "~", "is", "not", "loop", "é", "macro", "*", "**", "m",
+                         "else", "elif", "endmacro", "ns", "namespace(", "range(", "length", "defined", "%", "//", "-1", "::"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        let context: [String: JinjaValue] = ["x": [1, "a", ["k": 2.5]], "m": "text", "messages": [["role": "user", "content": "hi"]]]
+        var rendered = 0
+        for _ in 0..<3000 {
+            let n = 1 + next() % 14
+            let source = (0..<n).map { _ in fragments[next() % fragments.count] }.joined()
+            do {
+                _ = try JinjaTemplate(source, options: next() % 2 == 0 ? .chatTemplate : JinjaTemplate.Options()).render(context)
+                rendered += 1
+            } catch is JinjaError {
+            }
+        }
+        #expect(rendered > 0)
+    }
 }
