@@ -145,6 +145,8 @@ import Testing
         #expect(r.skipped[2].reason == "empty question")
         #expect(r.skipped[3].reason == "field 'image' refers to index 99, which has no image")
 
+        let bom = try dir.write("bom.tsv", "\u{FEFF}" + [rows[0], rows[1]].joined(separator: "\n"))
+        #expect(try MMBenchTSVReader().read(bom).samples.map(\.id) == ["10"])
         let cn = try dir.write("MMBench_DEV_CN.tsv", [rows[0], rows[1]].joined(separator: "\n"))
         #expect(try MMBenchTSVReader().read(cn).samples[0].language == .zh)
         #expect(try MMBenchTSVReader(language: .en).read(cn).samples[0].language == .en)

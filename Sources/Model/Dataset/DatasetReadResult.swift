@@ -78,10 +78,13 @@ public enum DatasetLoader {
         }
     }
 
+    /// File bytes without a UTF-8 byte-order mark (spreadsheet exports often add one).
     static func load(_ url: URL) throws -> Data {
-        do { return try Data(contentsOf: url) } catch {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
             throw DatasetError.unreadable(path: url.path, reason: error.localizedDescription)
         }
+        return data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data
     }
 
     /// Resolves an image path against the dataset file's folder (absolute paths stay as they are).
