@@ -16,6 +16,7 @@ import argparse
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import zlib
@@ -223,7 +224,7 @@ def pillow_fails(data):
             im.convert("RGB")
         return None
     except Exception as e:  # noqa: BLE001
-        return f"{type(e).__name__}: {e}"
+        return f"{type(e).__name__}: {re.sub(' at 0x[0-9a-f]+', '', str(e))}"
 
 
 # MARK: main

@@ -36,7 +36,7 @@ int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, si
     uint8_t *volatile pixels = NULL;
     memset(out, 0, sizeof(*out));
     if (len == 0 || len > 0x7fffffffUL) {
-        snprintf(err, errlen, "JPEG: empty or oversized input (%zu bytes)", len);
+        snprintf(err, errlen, "empty or oversized input (%zu bytes)", len);
         return -1;
     }
     cinfo.err = jpeg_std_error(&jerr.pub);
@@ -46,7 +46,7 @@ int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, si
     if (setjmp(jerr.jump)) {
         char buf[JMSG_LENGTH_MAX];
         (*cinfo.err->format_message)((j_common_ptr)&cinfo, buf);
-        snprintf(err, errlen, "JPEG: %s", buf);
+        snprintf(err, errlen, "%s", buf);
         jpeg_destroy_decompress(&cinfo);
         free(pixels);
         return -1;
@@ -55,7 +55,7 @@ int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, si
     jpeg_mem_src(&cinfo, data, (unsigned long)len);
     jpeg_read_header(&cinfo, TRUE);
     if (jerr.truncated) {
-        snprintf(err, errlen, "JPEG: image file is truncated (in header)");
+        snprintf(err, errlen, "image file is truncated (in header)");
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
@@ -69,7 +69,7 @@ int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, si
     cinfo.dct_method = JDCT_ISLOW;
     cinfo.do_fancy_upsampling = TRUE;
     if ((long long)cinfo.image_width * cinfo.image_height > KS_MAX_PIXELS) {
-        snprintf(err, errlen, "JPEG: %ux%u exceeds the %lld-pixel limit", cinfo.image_width,
+        snprintf(err, errlen, "%ux%u exceeds the %lld-pixel limit", cinfo.image_width,
                  cinfo.image_height, KS_MAX_PIXELS);
         jpeg_destroy_decompress(&cinfo);
         return -1;
@@ -78,13 +78,13 @@ int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, si
     const int w = (int)cinfo.output_width, h = (int)cinfo.output_height;
     const int ch = cinfo.output_components;
     if ((layout == KS_GRAY && ch != 1) || (layout == KS_RGB && ch != 3) || (layout == KS_CMYK && ch != 4)) {
-        snprintf(err, errlen, "JPEG: unsupported component count %d", ch);
+        snprintf(err, errlen, "unsupported component count %d", ch);
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
     pixels = malloc((size_t)w * h * ch);
     if (!pixels) {
-        snprintf(err, errlen, "JPEG: out of memory for %dx%d", w, h);
+        snprintf(err, errlen, "out of memory for %dx%d", w, h);
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
@@ -94,7 +94,7 @@ int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, si
         if (jerr.truncated) { break; }
     }
     if (jerr.truncated) {
-        snprintf(err, errlen, "JPEG: image file is truncated (%u of %d rows)", cinfo.output_scanline, h);
+        snprintf(err, errlen, "image file is truncated (%u of %d rows)", cinfo.output_scanline, h);
         jpeg_destroy_decompress(&cinfo);
         free(pixels);
         return -1;

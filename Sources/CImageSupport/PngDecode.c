@@ -27,7 +27,7 @@ static void ks_png_read(png_structp png, png_bytep dst, png_size_t n) {
 
 static void ks_png_error(png_structp png, png_const_charp msg) {
     ks_png_io *io = (ks_png_io *)png_get_error_ptr(png);
-    snprintf(io->err, io->errlen, "PNG: %s", msg);
+    snprintf(io->err, io->errlen, "%s", msg);
     png_longjmp(png, 1);
 }
 
@@ -36,20 +36,20 @@ static void ks_png_warning(png_structp png, png_const_charp msg) { (void)png; (v
 int ks_decode_png(const uint8_t *data, size_t len, ks_image *out, char *err, size_t errlen) {
     memset(out, 0, sizeof(*out));
     if (len < 8 || png_sig_cmp(data, 0, 8) != 0) {
-        snprintf(err, errlen, "PNG: not a PNG file (bad signature)");
+        snprintf(err, errlen, "not a PNG file (bad signature)");
         return -1;
     }
     ks_png_io io = {data, len, 0, err, errlen};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &io, ks_png_error, ks_png_warning);
     if (!png) {
-        snprintf(err, errlen, "PNG: cannot create libpng reader");
+        snprintf(err, errlen, "cannot create libpng reader");
         return -1;
     }
     png_infop info = png_create_info_struct(png);
     uint8_t *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
     if (!info || setjmp(png_jmpbuf(png))) {
-        if (!info) { snprintf(err, errlen, "PNG: cannot create libpng info"); }
+        if (!info) { snprintf(err, errlen, "cannot create libpng info"); }
         png_destroy_read_struct(&png, info ? &info : NULL, NULL);
         free(pixels);
         free(rows);
@@ -62,7 +62,7 @@ int ks_decode_png(const uint8_t *data, size_t len, ks_image *out, char *err, siz
     int depth = 0, ctype = 0, interlace = 0;
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
     if ((long long)w * h > KS_MAX_PIXELS) {
-        snprintf(err, errlen, "PNG: %ux%u exceeds the %lld-pixel limit", w, h, KS_MAX_PIXELS);
+        snprintf(err, errlen, "%ux%u exceeds the %lld-pixel limit", w, h, KS_MAX_PIXELS);
         png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }
@@ -81,7 +81,7 @@ int ks_decode_png(const uint8_t *data, size_t len, ks_image *out, char *err, siz
     pixels = malloc(rowbytes * h);
     rows = malloc(sizeof(png_bytep) * h);
     if (!pixels || !rows) {
-        snprintf(err, errlen, "PNG: out of memory for %ux%u", w, h);
+        snprintf(err, errlen, "out of memory for %ux%u", w, h);
         png_destroy_read_struct(&png, &info, NULL);
         free(pixels);
         free(rows);

@@ -22,7 +22,8 @@ typedef struct {
     int has_key;       ///< 1 when a PNG tRNS colour key / palette alpha was turned into alpha
 } ks_image;
 
-/// Decoders return 0 on success. On failure they return -1, write a NUL-terminated message to
+/// Decoders return 0 on success. On failure they return -1, write a NUL-terminated message (the
+/// libjpeg/libpng text, without a format prefix) to
 /// `err` and leave `out->pixels` NULL. They never abort on corrupt or truncated input: libjpeg and
 /// libpng report errors by longjmp, which is caught here in C where it is legal.
 int ks_decode_jpeg(const uint8_t *data, size_t len, ks_image *out, char *err, size_t errlen);
