@@ -145,6 +145,10 @@ def png_cases():
     buf = io.BytesIO()
     Image.fromarray(synth(45, 31, 8)).save(buf, "PNG")  # Pillow's adaptive filters
     cases["rgb8_pillow_filters.png"] = buf.getvalue()
+    # Gray colour keys, compared the way Pillow does (see PngDecode.c).
+    g2 = np.random.default_rng(8).integers(0, 4, (h, w, 1))
+    cases["gray2_trns.png"] = write_png(g2, 0, 2, trns=struct.pack(">H", 0))
+    cases["gray16_trns.png"] = write_png(g16, 0, 16, trns=struct.pack(">H", int(g16[0, 0, 0])))
     return cases
 
 
@@ -168,6 +172,9 @@ def jpeg_cases():
     c["jpeg_progressive.jpg"] = jpeg_bytes(Image.fromarray(synth(61, 45, 13)), quality=80, progressive=True)
     c["jpeg_gray.jpg"] = jpeg_bytes(Image.fromarray(synth(33, 27, 14, 1)[..., 0], "L"), quality=85)
     c["jpeg_cmyk.jpg"] = jpeg_bytes(Image.fromarray(synth(29, 19, 15, 4), "CMYK"), quality=90)
+    cmyk = jpeg_bytes(Image.fromarray(synth(27, 21, 18, 4), "CMYK"), quality=90)
+    adobe = cmyk.index(b"Adobe")
+    c["jpeg_ycck.jpg"] = cmyk[:adobe + 11] + b"\x02" + cmyk[adobe + 12:]  # APP14 transform 2 = YCCK
     c["jpeg_restart.jpg"] = jpeg_bytes(Image.fromarray(synth(50, 40, 16)), quality=75, restart_marker_blocks=3)
     c["jpeg_q30_odd.jpg"] = jpeg_bytes(Image.fromarray(synth(65, 49, 17)), quality=30)
     c["photo_astronaut.jpg"] = jpeg_bytes(demo("16_astronaut_face.jpg").crop((30, 40, 126, 112)), quality=85)

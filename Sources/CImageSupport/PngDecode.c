@@ -1,6 +1,8 @@
 // PNG decoding over libpng, producing the 8-bit pixels Pillow's PngImagePlugin yields:
 // palettes expanded (palette alpha kept), 1/2/4-bit gray scaled to 8 bits, 16-bit colour
 // samples reduced to their high byte, and 16-bit gray clipped to 255 like Pillow's I;16 -> L.
+// Gray tRNS keys are applied as Pillow does (convert_transparent): the key is compared with the
+// 8-bit expanded sample (so for 1/2/4-bit files only key 0 can match) or the raw 16-bit sample.
 #include "CImageSupport.h"
 #include <png.h>
 #include <setjmp.h>
@@ -67,18 +69,24 @@ int ks_decode_png(const uint8_t *data, size_t len, ks_image *out, char *err, siz
         return -1;
     }
     const int has_trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
-    const int gray16 = (ctype == PNG_COLOR_TYPE_GRAY && depth == 16);
+    const int gray = (ctype == PNG_COLOR_TYPE_GRAY);
+    int gray_key = -1;
+    if (gray && has_trns) {
+        png_color_16p trans = NULL;
+        png_get_tRNS(png, info, NULL, NULL, &trans);
+        if (trans) { gray_key = trans->gray; }
+    }
     if (ctype == PNG_COLOR_TYPE_PALETTE) { png_set_palette_to_rgb(png); }
-    if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8) { png_set_expand_gray_1_2_4_to_8(png); }
-    if (has_trns) { png_set_tRNS_to_alpha(png); }
-    if (depth == 16 && !gray16) { png_set_strip_16(png); }
-    if (gray16 && has_trns) { png_set_strip_16(png); }
+    if (gray && depth < 8) { png_set_expand_gray_1_2_4_to_8(png); }
+    if (has_trns && !gray) { png_set_tRNS_to_alpha(png); }
+    if (depth == 16 && !gray) { png_set_strip_16(png); }
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
-    const int ch = png_get_channels(png, info);
+    const int ch = png_get_channels(png, info) + (gray_key >= 0 ? 1 : 0);
     const size_t rowbytes = png_get_rowbytes(png, info);
     const int bytes16 = (png_get_bit_depth(png, info) == 16);
-    pixels = malloc(rowbytes * h);
+    // Gray with a key gets a second (alpha) byte per pixel, filled in after reading.
+    pixels = malloc(rowbytes * h + (gray_key >= 0 ? (size_t)w * h : 0));
     rows = malloc(sizeof(png_bytep) * h);
     if (!pixels || !rows) {
         snprintf(err, errlen, "out of memory for %ux%u", w, h);
@@ -92,12 +100,23 @@ int ks_decode_png(const uint8_t *data, size_t len, ks_image *out, char *err, siz
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
-    if (bytes16) {
-        // 16-bit gray without alpha: Pillow opens it as I;16 and converts with clipping.
+    if (gray) {
+        // In place: 16-bit samples (2 bytes in, ch <= 2 bytes out) go forwards; 8-bit gray that
+        // gains an alpha byte goes backwards, so no sample is overwritten before it is read.
         const size_t n = (size_t)w * h;
-        for (size_t i = 0; i < n; i++) {
-            const uint8_t hi = pixels[2 * i], lo = pixels[2 * i + 1];
-            pixels[i] = hi == 0 ? lo : 255;
+        if (bytes16) {
+            for (size_t i = 0; i < n; i++) {
+                const int raw = (pixels[2 * i] << 8) | pixels[2 * i + 1];
+                const uint8_t v = raw > 255 ? 255 : (uint8_t)raw;  // Pillow I;16 -> L clips
+                pixels[i * ch] = v;
+                if (gray_key >= 0) { pixels[i * ch + 1] = raw == gray_key ? 0 : 255; }
+            }
+        } else if (gray_key >= 0) {
+            for (size_t i = n; i-- > 0;) {
+                const uint8_t v = pixels[i];
+                pixels[2 * i] = v;
+                pixels[2 * i + 1] = v == gray_key ? 0 : 255;
+            }
         }
     }
     out->pixels = pixels;

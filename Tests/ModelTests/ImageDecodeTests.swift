@@ -64,7 +64,8 @@ struct ImageDecodeTests {
         let expect: [String: DecodedImage.Layout] = [
             "decode/jpeg_gray.jpg": .gray, "decode/jpeg_cmyk.jpg": .cmyk, "decode/ga16.png": .grayAlpha,
             "decode/pal8_trns.png": .rgba, "decode/pal8.png": .rgb, "decode/rgb8_trns.png": .rgba,
-            "decode/gray16.png": .gray, "decode/rgba16_adam7.png": .rgba,
+            "decode/gray16.png": .gray, "decode/rgba16_adam7.png": .rgba, "decode/gray8_trns.png": .grayAlpha,
+            "decode/gray16_trns.png": .grayAlpha, "decode/jpeg_ycck.jpg": .cmyk,
         ]
         for (file, layout) in expect {
             let d = try DecodedImage.decode(data: Data(contentsOf: ImageFixtures.url(file)), name: file)
