@@ -15,6 +15,7 @@ struct PreprocessCLIPTests {
         #expect(c.rescaleFactor == 0.00392156862745098)
         #expect(c.imageMean == [0.48145466, 0.4578275, 0.40821073])
         #expect(c.imageStd == [0.26862954, 0.26130258, 0.27577711])
+        #expect(CLIPImageProcessor(config: c).imageTokenCount(patchSize: 14) == 576)
     }
 
     @Test("pixel_values are bit-identical (and within 1e-6) to transformers", arguments: cases)

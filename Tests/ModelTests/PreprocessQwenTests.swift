@@ -42,6 +42,8 @@ struct PreprocessQwenTests {
         #expect(grid == entry["grid_thw"] as! [[Int]], "\(label)")
         #expect(pv.shape == entry["shape"] as! [Int], "\(label)")
         #expect(pv.shape[0] == grid.reduce(0) { $0 + $1.reduce(1, *) })
+        let processor = Qwen2VLImageProcessor(config: config)
+        #expect(grid.allSatisfy { processor.imageTokenCount(gridTHW: $0) * 4 == $0.reduce(1, *) })
         let (n, err) = ImageFixtures.maxSampleError(pv.data, entry: entry)
         #expect(n > 100 && err <= 1e-6, "\(label): max |Δ| = \(err) over \(n) samples")
         #expect(ImageFixtures.wsum(pv.data) == ImageFixtures.uint64(entry["wsum"]), "\(label): not bit-identical")

@@ -102,6 +102,12 @@ public struct CLIPImageProcessor: Sendable {
 
     public init(config: Config) { self.config = config }
 
+    /// `<image>` tokens one image expands to in LLaVA-1.5 with the "default" feature-select
+    /// strategy: one per vision patch of the crop, CLS dropped (576 for 336 px and patch 14).
+    public func imageTokenCount(patchSize: Int) -> Int {
+        (config.cropHeight / patchSize) * (config.cropWidth / patchSize)
+    }
+
     // MARK: Processing
 
     /// `pixel_values[i]` for one image: Float32 `[3, crop_height, crop_width]` (or the resized

@@ -104,6 +104,12 @@ public struct Qwen2VLImageProcessor: Sendable {
     /// Number of values in one patch row: `3 * temporal_patch_size * patch_size²` (1176 for Qwen2.5-VL).
     public var patchDimension: Int { 3 * config.temporalPatchSize * config.patchSize * config.patchSize }
 
+    /// `<|image_pad|>` tokens one image occupies in the prompt: `t·h·w / merge_size²`
+    /// (the expansion the processor performs in transformers, done by the caller here).
+    public func imageTokenCount(gridTHW: [Int]) -> Int {
+        gridTHW.reduce(1, *) / (config.mergeSize * config.mergeSize)
+    }
+
     // MARK: Processing
 
     /// `pixel_values` `[Σ grid_t·grid_h·grid_w, patchDimension]` and `image_grid_thw` (one
