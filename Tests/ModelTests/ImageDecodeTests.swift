@@ -47,6 +47,12 @@ struct ImageDecodeTests {
         }
     }
 
+    @Test("the corrupt set covers at least 10 files, JPEG and PNG")
+    func corruptSetSize() {
+        #expect(Self.corrupt.count >= 10)
+        #expect(Self.corrupt.filter { $0.hasSuffix(".jpg") }.count >= 5 && Self.corrupt.filter { $0.hasSuffix(".png") }.count >= 5)
+    }
+
     @Test("a missing file is .unreadable, naming it")
     func missingFile() {
         let url = ImageFixtures.url("does/not/exist.png")
