@@ -25,7 +25,7 @@ struct SVGHeatMap {
     func render() -> String {
         let cols = values.map(\.count).max() ?? 0
         let rows = values.count
-        let left = 56.0, top = 44.0, legendH = 46.0
+        let left = 56.0, top = 54.0, legendH = 46.0
         let cw = max(6, min(24, 600 / Double(max(cols, 1)))), ch = max(8, min(20, 420 / Double(max(rows, 1))))
         let width = left + cw * Double(cols) + 16, height = top + ch * Double(rows) + legendH
         let vmax = max(values.flatMap { $0 }.compactMap { $0 }.filter(\.isFinite).max() ?? 0, 1e-12)
@@ -59,7 +59,7 @@ struct SVGHeatMap {
             }
         }
         o += "<text class=\"axis\" x=\"\(left - 44)\" y=\"\(top - 6)\">layer</text>"
-        o += "<text class=\"axis\" x=\"\(left + cw * Double(cols) - 70)\" y=\"30\">component</text>"
+        o += "<text class=\"axis\" x=\"\(left)\" y=\"32\">component →</text>"
         // Colour scale and the hatch meaning.
         let ly = top + ch * Double(rows) + 14
         o += "<g class=\"legend\"><rect x=\"\(left)\" y=\"\(ly)\" width=\"160\" height=\"10\" fill=\"url(#\(grad))\"/>"

@@ -1,14 +1,19 @@
 import Foundation
 
 /// A 2-D Barnes-Hut quadtree over the embedding, built top-down by partitioning a permutation
-/// of point indices (so every node owns a contiguous range; build order is deterministic).
+/// of point indices (every node owns a contiguous range; the build is deterministic).
 struct TSNEQuadTree {
-    /// Cell geometry and summary, one entry per node (struct-of-arrays for cache use).
-    private(set) var minX: [Double] = [], minY: [Double] = [], size: [Double] = []
-    private(set) var comX: [Double] = [], comY: [Double] = [], count: [Int32] = []
-    /// Index of the first of four consecutive children, or −1 for a leaf.
-    private(set) var firstChild: [Int32] = []
-    private(set) var rangeStart: [Int32] = [], rangeEnd: [Int32] = []
+    /// One cell: 56 bytes, so a visit in the hot loop touches a single cache line.
+    struct Node {
+        var comX: Double, comY: Double
+        var minX: Double, minY: Double, size: Double
+        var count: Int32
+        /// Index of the first of four consecutive children, or −1 for a leaf.
+        var firstChild: Int32
+        var start: Int32, end: Int32
+    }
+
+    private(set) var nodes: [Node] = []
     private(set) var order: [Int32]
     let y: [Double]
     let n: Int
@@ -23,56 +28,42 @@ struct TSNEQuadTree {
             ly = min(ly, y[2 * i + 1]); hy = max(hy, y[2 * i + 1])
         }
         let side = max(hx - lx, hy - ly) * (1 + 1e-9) + 1e-12
-        reserve(2 * n)
+        nodes.reserveCapacity(2 * n)
         addNode(x: lx, y: ly, size: side, start: 0, end: n)
         var scratch = [Int32](repeating: 0, count: n)
         var stack: [(Int, Int)] = [(0, 0)]
         while let (node, depth) = stack.popLast() {
-            let s = Int(rangeStart[node]), e = Int(rangeEnd[node])
+            let s = Int(nodes[node].start), e = Int(nodes[node].end)
             if e - s <= 1 || depth >= Self.maxDepth { continue }
-            let half = size[node] / 2, mx = minX[node] + half, my = minY[node] + half
+            let half = nodes[node].size / 2, mx = nodes[node].minX + half, my = nodes[node].minY + half
             // Counting sort of the range into quadrants 0 (SW) 1 (SE) 2 (NW) 3 (NE).
-            var counts = (0, 0, 0, 0)
             func quadrant(_ p: Int32) -> Int {
                 (y[2 * Int(p)] >= mx ? 1 : 0) + (y[2 * Int(p) + 1] >= my ? 2 : 0)
             }
-            for t in s..<e {
-                switch quadrant(order[t]) {
-                case 0: counts.0 += 1
-                case 1: counts.1 += 1
-                case 2: counts.2 += 1
-                default: counts.3 += 1
-                }
-            }
-            var offs = [s, s + counts.0, s + counts.0 + counts.1, s + counts.0 + counts.1 + counts.2]
-            let bounds = offs + [e]
+            var bounds = [0, 0, 0, 0, 0]
+            for t in s..<e { bounds[quadrant(order[t]) + 1] += 1 }
+            bounds[0] = s
+            for q in 1...4 { bounds[q] += bounds[q - 1] }
+            var offs = Array(bounds[0..<4])
             for t in s..<e { let q = quadrant(order[t]); scratch[offs[q]] = order[t]; offs[q] += 1 }
             for t in s..<e { order[t] = scratch[t] }
-            let first = minX.count
-            firstChild[node] = Int32(first)
+            let first = nodes.count
+            nodes[node].firstChild = Int32(first)
+            let x0 = nodes[node].minX, y0 = nodes[node].minY
             for q in 0..<4 {
-                addNode(x: q & 1 == 0 ? minX[node] : mx, y: q & 2 == 0 ? minY[node] : my, size: half,
-                        start: bounds[q], end: bounds[q + 1])
+                addNode(x: q & 1 == 0 ? x0 : mx, y: q & 2 == 0 ? y0 : my, size: half, start: bounds[q], end: bounds[q + 1])
             }
             for q in 0..<4 where bounds[q + 1] > bounds[q] { stack.append((first + q, depth + 1)) }
         }
-    }
-
-    private mutating func reserve(_ c: Int) {
-        for a in [\Self.minX, \Self.minY, \Self.size, \Self.comX, \Self.comY] as [WritableKeyPath<Self, [Double]>] {
-            self[keyPath: a].reserveCapacity(c)
-        }
-        count.reserveCapacity(c); firstChild.reserveCapacity(c); rangeStart.reserveCapacity(c); rangeEnd.reserveCapacity(c)
     }
 
     private mutating func addNode(x: Double, y py: Double, size s: Double, start: Int, end: Int) {
         var sx = 0.0, sy = 0.0
         for t in start..<end { let p = Int(order[t]); sx += y[2 * p]; sy += y[2 * p + 1] }
         let c = end - start
-        minX.append(x); minY.append(py); size.append(s)
-        comX.append(c > 0 ? sx / Double(c) : 0); comY.append(c > 0 ? sy / Double(c) : 0)
-        count.append(Int32(c)); firstChild.append(-1)
-        rangeStart.append(Int32(start)); rangeEnd.append(Int32(end))
+        nodes.append(Node(comX: c > 0 ? sx / Double(c) : 0, comY: c > 0 ? sy / Double(c) : 0,
+                          minX: x, minY: py, size: s, count: Int32(c), firstChild: -1,
+                          start: Int32(start), end: Int32(end)))
     }
 
     /// Repulsive numerators `Σ_j w_ij² (y_i − y_j)` into `rep` (row-major [n, 2]); returns Z.
@@ -80,31 +71,18 @@ struct TSNEQuadTree {
     /// does not contain the point itself.
     func repulsion(theta: Double, threads: Int, into rep: inout [Double]) -> Double {
         let t2 = theta * theta
-        return minX.withUnsafeBufferPointer { mxb in minY.withUnsafeBufferPointer { myb in
-            size.withUnsafeBufferPointer { szb in comX.withUnsafeBufferPointer { cxb in
-                comY.withUnsafeBufferPointer { cyb in count.withUnsafeBufferPointer { cnb in
-                    firstChild.withUnsafeBufferPointer { fcb in rangeStart.withUnsafeBufferPointer { rsb in
-                        rangeEnd.withUnsafeBufferPointer { reb in order.withUnsafeBufferPointer { ob in
-                            y.withUnsafeBufferPointer { yb in rep.withUnsafeMutableBufferPointer { rb in
-                                let v = TSNETreeView(minX: mxb.baseAddress!, minY: myb.baseAddress!,
-                                                     size: szb.baseAddress!, comX: cxb.baseAddress!,
-                                                     comY: cyb.baseAddress!, count: cnb.baseAddress!,
-                                                     firstChild: fcb.baseAddress!, rangeStart: rsb.baseAddress!,
-                                                     rangeEnd: reb.baseAddress!, order: ob.baseAddress!,
-                                                     y: yb.baseAddress!)
-                                let out = TSNEShared(base: rb.baseAddress!)
-                                return TSNEParallel.sum(n: n, threads: threads) { rows in
-                                    var stack = [Int32](repeating: 0, count: 4 * (Self.maxDepth + 2))
-                                    return stack.withUnsafeMutableBufferPointer { st in
-                                        var z = 0.0
-                                        for i in rows { z += v.force(i, t2, st.baseAddress!, out) }
-                                        return z
-                                    }
-                                }
-                            } }
-                        } }
-                    } }
-                } }
+        return nodes.withUnsafeBufferPointer { nb in order.withUnsafeBufferPointer { ob in
+            y.withUnsafeBufferPointer { yb in rep.withUnsafeMutableBufferPointer { rb in
+                let v = TSNETreeView(nodes: nb.baseAddress!, order: ob.baseAddress!, y: yb.baseAddress!)
+                let out = TSNEShared(base: rb.baseAddress!)
+                return TSNEParallel.sum(n: n, threads: threads) { rows in
+                    var stack = [Int32](repeating: 0, count: 4 * (Self.maxDepth + 2))
+                    return stack.withUnsafeMutableBufferPointer { st in
+                        var z = 0.0
+                        for i in rows { z += v.force(i, t2, st.baseAddress!, out) }
+                        return z
+                    }
+                }
             } }
         } }
     }
@@ -112,9 +90,8 @@ struct TSNEQuadTree {
 
 /// Raw pointers into a tree for the hot traversal loop.
 struct TSNETreeView: @unchecked Sendable {
-    let minX, minY, size, comX, comY: UnsafePointer<Double>
-    let count: UnsafePointer<Int32>
-    let firstChild, rangeStart, rangeEnd, order: UnsafePointer<Int32>
+    let nodes: UnsafePointer<TSNEQuadTree.Node>
+    let order: UnsafePointer<Int32>
     let y: UnsafePointer<Double>
 
     @inline(__always)
@@ -125,16 +102,11 @@ struct TSNETreeView: @unchecked Sendable {
         stack[0] = 0
         while top > 0 {
             top -= 1
-            let node = Int(stack[top])
-            let c = count[node]
-            if c == 0 { continue }
-            let dx = xi - comX[node], dy = yi - comY[node]
-            let d2 = dx * dx + dy * dy
-            let s = size[node]
-            let fc = firstChild[node]
-            if fc < 0 {
+            let node = nodes[Int(stack[top])]
+            if node.count == 0 { continue }
+            if node.firstChild < 0 {
                 // Leaf: exact interactions with its points (more than one only for duplicates/depth limit).
-                for t in Int(rangeStart[node])..<Int(rangeEnd[node]) {
+                for t in Int(node.start)..<Int(node.end) {
                     let j = Int(order[t])
                     if j == i { continue }
                     let ex = xi - y[2 * j], ey = yi - y[2 * j + 1]
@@ -143,12 +115,17 @@ struct TSNETreeView: @unchecked Sendable {
                 }
                 continue
             }
-            let inside = xi >= minX[node] && xi <= minX[node] + s && yi >= minY[node] && yi <= minY[node] + s
+            let dx = xi - node.comX, dy = yi - node.comY
+            let d2 = dx * dx + dy * dy
+            let s = node.size
+            let inside = xi >= node.minX && xi <= node.minX + s && yi >= node.minY && yi <= node.minY + s
             if !inside && s * s < theta2 * d2 {
-                let w = 1 / (1 + d2), cw = Double(c) * w
+                let w = 1 / (1 + d2), cw = Double(node.count) * w
                 z += cw; fx += cw * w * dx; fy += cw * w * dy
             } else {
-                for q in 0..<4 { stack[top] = fc + Int32(q); top += 1 }
+                let fc = node.firstChild
+                stack[top] = fc; stack[top + 1] = fc + 1; stack[top + 2] = fc + 2; stack[top + 3] = fc + 3
+                top += 4
             }
         }
         out[2 * i] = fx; out[2 * i + 1] = fy
