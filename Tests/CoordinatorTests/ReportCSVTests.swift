@@ -1,4 +1,5 @@
 import Foundation
+import Math
 import Testing
 @testable import Coordinator
 
@@ -56,5 +57,21 @@ import Testing
         #expect(urls.map(\.lastPathComponent) == ["jsd_by_layer.csv", "jsd_by_component.csv",
                                                   "tsne_pre_0.csv", "tsne_pre_1.csv", "tsne_post_0.csv", "tsne_post_1.csv"])
         #expect(CSVReportWriter.tsneFileName(variant: "../x y", layer: 3) == "tsne____x_y_3.csv")
+    }
+
+    /// A map built from a real `TSNE.embed` result keeps the row order, labels and settings.
+    @Test func mapFromTSNEResult() throws {
+        let n = 24
+        var rng = SplitMix64(seed: 1)
+        let x = (0..<(n * 3)).map { _ in rng.nextGaussian() }
+        var o = TSNEOptions(); o.iterations = 20; o.exaggerationIterations = 10; o.threads = 1; o.seed = 5
+        let r = try TSNE.embed(x, n: n, d: 3, options: o)
+        let map = ReportTSNEMap(layer: 4, result: r, modalities: (0..<n).map { $0 < 8 ? .image : .text },
+                                sampleIDs: (0..<n).map { "s\($0)" }, tokenIndices: Array(100..<(100 + n)))
+        #expect(map.points.count == n && map.iterations == 30 && map.seed == 5)
+        #expect(map.perplexity == Double(n - 1) / 3 && map.klIsExact && map.klDivergence == r.klDivergence)
+        let rows = Self.parse(CSVReportWriter().tsne(map))
+        #expect(rows[1] == ["\(r.embedding[0])", "\(r.embedding[1])", "image", "s0", "100"])
+        #expect(rows[n][2] == "text" && rows[n][4] == "\(100 + n - 1)")
     }
 }
