@@ -177,8 +177,15 @@ def main() -> None:
             shutil.copyfile(src / f, OUT / sub / f)
 
     strings = corpus()
-    llava = AutoTokenizer.from_pretrained(str(OUT / "llava-1.5-7b-hf"))
-    qwen = AutoTokenizer.from_pretrained(str(OUT / "Qwen2.5-VL-7B-Instruct"))
+    # Load from the full hub layout: with config.json present transformers 5 keeps tokenizer.json's own
+    # pipeline for llava (TokenizersBackend, Prepend normalizer); from a folder holding only tokenizer.json +
+    # tokenizer_config.json it would rebuild a LlamaTokenizer (Metaspace, legacy=False) with other ids.
+    llava = AutoTokenizer.from_pretrained(str(llava_dir))
+    qwen = AutoTokenizer.from_pretrained(str(qwen_dir))
+    assert type(llava).__name__ == "TokenizersBackend", type(llava)
+    llava_file = Tokenizer.from_file(str(llava_dir / "tokenizer.json"))
+    for s in strings:
+        assert llava_file.encode(s).ids == llava(s)["input_ids"], s
     small = small_qwen(qwen_dir)
     (OUT / "qwen-small").mkdir(exist_ok=True)
     small.save(str(OUT / "qwen-small/tokenizer.json"), pretty=False)

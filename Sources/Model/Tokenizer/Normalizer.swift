@@ -102,8 +102,9 @@ indirect enum Normalizer: Sendable {
         for cluster in string {
             let utf8 = cluster.utf8
             let len = utf8.count
-            if utf8.contains(where: { $0 >= 0xCC }) {
-                let normalized = Array(String(cluster).precomposedStringWithCanonicalMapping.utf8)
+            let normalized = utf8.contains(where: { $0 >= 0xCC })
+                ? Array(String(cluster).precomposedStringWithCanonicalMapping.utf8) : nil
+            if let normalized, !normalized.elementsEqual(utf8) {
                 let s = text.originStart[offset], e = text.originEnd[offset + len - 1]
                 bytes.append(contentsOf: normalized)
                 starts.append(contentsOf: repeatElement(s, count: normalized.count))
