@@ -144,11 +144,21 @@ private struct Reader {
             guard position < bytes.count, isDigit(bytes[position]) else { throw fail("invalid exponent", at: start) }
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
-        let literal = Array(bytes[start..<position])
-        guard let value = Double(String(decoding: literal, as: UTF8.self)) else {
-            throw fail("invalid number", at: start)
+        // Integers (all of a vocabulary's ids) are accumulated directly; others go through Double parsing.
+        var isInteger = true
+        var value = 0
+        var k = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+        if position - k > 18 { isInteger = false }
+        while isInteger && k < position {
+            let b = bytes[k]
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { isInteger = false; break }
+            value = value * 10 + Int(b - UInt8(ascii: "0"))
+            k += 1
         }
-        return .number(value, literal: literal)
+        if isInteger { return .integer(bytes[start] == UInt8(ascii: "-") ? -value : value) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        guard let d = Double(text) else { throw fail("invalid number", at: start) }
+        return .number(d)
     }
 
     /// Parses a string at `position` (which holds the opening quote) into raw UTF-8 bytes.

@@ -9,8 +9,10 @@
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
-    /// The number as a Double and its literal text, so integers beyond 2^53 are not silently rounded.
-    case number(Double, literal: [UInt8])
+    /// An integer literal (no fraction or exponent) that fits in `Int`, kept exact.
+    case integer(Int)
+    /// Any other number.
+    case number(Double)
     case string([UInt8])
     case array([JSONValue])
     case object([JSONMember])
@@ -32,16 +34,17 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     public var doubleValue: Double? {
-        if case .number(let d, _) = self { return d }
-        return nil
+        switch self {
+        case .number(let d): return d
+        case .integer(let i): return Double(i)
+        default: return nil
+        }
     }
 
-    /// The value as an exact integer, if it is a number literal without fraction or exponent.
+    /// The value as an exact integer, if it was written as one (no fraction or exponent).
     public var intValue: Int? {
-        guard case .number(_, let literal) = self, !literal.isEmpty else { return nil }
-        guard !literal.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
-        else { return nil }
-        return Int(String(decoding: literal, as: UTF8.self))
+        if case .integer(let i) = self { return i }
+        return nil
     }
 
     public var arrayValue: [JSONValue]? {

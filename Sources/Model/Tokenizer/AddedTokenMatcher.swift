@@ -15,10 +15,14 @@ struct AddedTokenMatcher: Sendable {
     /// Trie nodes: byte → child index; `terminal` holds the index into `tokens` of a pattern ending there.
     private var children: [[UInt8: Int32]] = [[:]]
     private var terminal: [Int32] = [-1]
+    /// Bytes that start some added token: most input bytes are rejected with one table read.
+    private let firstBytes: IdTable
     let tokens: [AddedToken]
 
     init(tokens: [AddedToken]) {
         self.tokens = tokens
+        firstBytes = IdTable(count: 256)
+        for token in tokens where !token.content.isEmpty { firstBytes.values[Int(token.content[0])] = 1 }
         for (t, token) in tokens.enumerated() where !token.content.isEmpty {
             var node = 0
             for b in token.content {
@@ -51,7 +55,7 @@ struct AddedTokenMatcher: Sendable {
         var startOffset = 0
         var i = 0
         while i < n {
-            guard let (t, end) = longestMatch(text, at: i) else { i += 1; continue }
+            guard firstBytes[Int(text[i])] > 0, let (t, end) = longestMatch(text, at: i) else { i += 1; continue }
             let token = tokens[t]
             if token.singleWord {
                 let startOK = i == 0 || !AddedTokenMatcher.endsWithWordChar(text, before: i)

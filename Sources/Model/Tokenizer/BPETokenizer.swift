@@ -36,13 +36,13 @@ public struct BPETokenizer: TextTokenizer {
 
     public func encode(_ text: String, addSpecialTokens: Bool) -> [Int] {
         var out: [Int] = []
-        run(text, addSpecialTokens: addSpecialTokens) { id, _, _ in out.append(Int(id)) }
+        run(text, addSpecialTokens: addSpecialTokens, offsets: false) { id, _, _ in out.append(Int(id)) }
         return out
     }
 
     public func encodeWithOffsets(_ text: String, addSpecialTokens: Bool) -> [TokenSpan] {
         var out: [TokenSpan] = []
-        run(text, addSpecialTokens: addSpecialTokens) { id, range, special in
+        run(text, addSpecialTokens: addSpecialTokens, offsets: true) { id, range, special in
             out.append(TokenSpan(id: Int(id), utf8Range: range, isSpecial: special))
         }
         return out
@@ -69,28 +69,31 @@ public struct BPETokenizer: TextTokenizer {
         return model.vocab[bytes].map(Int.init)
     }
 
-    /// Calls `emit(id, utf8 range in text, isSpecial)` for every token, in order.
-    private func run(_ text: String, addSpecialTokens: Bool, _ emit: (Int32, Range<Int>, Bool) -> Void) {
+    /// Calls `emit(id, utf8 range in text, isSpecial)` for every token, in order; ranges only when `offsets`.
+    private func run(_ text: String, addSpecialTokens: Bool, offsets: Bool, _ emit: (Int32, Range<Int>, Bool) -> Void) {
         var text = text
         text.withUTF8 { input in
             if addSpecialTokens { for id in postProcessor.prefix { emit(id, 0..<0, true) } }
+            let scratch = BPEScratch()
+            let scalars = ScalarClasses()
             var tokens: [ModelToken] = []
             var pieces: [Range<Int>] = []
-            let segments = addedTokens.split(input)
-            for segment in segments {
+            for segment in addedTokens.split(input) {
                 switch segment {
                 case .token(let t, let range):
                     emit(t.id, range, t.special)
                 case .text(let range):
-                    var normalized = NormalizedText(input, range: range)
+                    var normalized = NormalizedText(input, range: range, tracksOrigin: offsets)
                     normalizer?.apply(&normalized)
-                    pieces.removeAll(keepingCapacity: true)
-                    pieces.append(0..<normalized.bytes.count)
-                    preTokenizer?.apply(normalized.bytes, pieces: &pieces)
                     tokens.removeAll(keepingCapacity: true)
-                    for piece in pieces { model.tokenize(normalized.bytes, range: piece, into: &tokens) }
+                    normalized.bytes.withUnsafeBufferPointer { bytes in
+                        pieces.removeAll(keepingCapacity: true)
+                        pieces.append(0..<bytes.count)
+                        preTokenizer?.apply(bytes, pieces: &pieces, scalars: scalars)
+                        for piece in pieces { model.tokenize(bytes, range: piece, scratch: scratch, into: &tokens) }
+                    }
                     for t in tokens {
-                        emit(t.id, normalized.origin(of: Int(t.start)..<Int(t.end)), false)
+                        emit(t.id, offsets ? normalized.origin(of: Int(t.start)..<Int(t.end)) : 0..<0, false)
                     }
                 }
             }

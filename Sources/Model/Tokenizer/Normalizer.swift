@@ -1,33 +1,38 @@
-// Normalizers of tokenizer.json (NFC, Prepend, Replace, Sequence) with byte alignment to the input, so
-// token offsets can be mapped back to the caller's text.
+// Normalizers of tokenizer.json (NFC, Prepend, Replace, Sequence). When offsets are wanted, every output
+// byte also records the input byte range it came from, so tokens map back to the caller's text.
 import Foundation
 
-/// Text being normalized: UTF-8 bytes plus, for every byte, the input byte range it came from.
+/// Text being normalized: UTF-8 bytes plus, when `tracksOrigin`, each byte's input byte range.
 struct NormalizedText {
     var bytes: [UInt8]
-    var originStart: [Int32]
-    var originEnd: [Int32]
+    let tracksOrigin: Bool
+    var originStart: [Int32] = []
+    var originEnd: [Int32] = []
 
     /// Identity alignment for `input[range]`.
-    init(_ input: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+    init(_ input: UnsafeBufferPointer<UInt8>, range: Range<Int>, tracksOrigin: Bool) {
         bytes = Array(input[range])
-        originStart = (range.lowerBound..<range.upperBound).map { Int32($0) }
-        originEnd = (range.lowerBound..<range.upperBound).map { Int32($0 + 1) }
+        self.tracksOrigin = tracksOrigin
+        if tracksOrigin {
+            let lo = range.lowerBound
+            originStart = [Int32](unsafeUninitializedCapacity: range.count) { buf, n in
+                for i in 0..<range.count { buf[i] = Int32(lo + i) }
+                n = range.count
+            }
+            originEnd = [Int32](unsafeUninitializedCapacity: range.count) { buf, n in
+                for i in 0..<range.count { buf[i] = Int32(lo + i + 1) }
+                n = range.count
+            }
+        }
     }
 
-    init(bytes: [UInt8], originStart: [Int32], originEnd: [Int32]) {
-        self.bytes = bytes
-        self.originStart = originStart
-        self.originEnd = originEnd
-    }
-
-    /// Input byte range of normalized bytes `range` (non-empty).
+    /// Input byte range of normalized bytes `range` (non-empty); requires `tracksOrigin`.
     func origin(of range: Range<Int>) -> Range<Int> {
         Int(originStart[range.lowerBound])..<Int(originEnd[range.upperBound - 1])
     }
 
-    /// Length in bytes of the UTF-8 scalar starting at `i`.
-    static func scalarLength(_ lead: UInt8) -> Int {
+    /// Length in bytes of the UTF-8 scalar whose lead byte is `lead`.
+    @inline(__always) static func scalarLength(_ lead: UInt8) -> Int {
         if lead < 0x80 { return 1 }
         if lead < 0xE0 { return 2 }
         if lead < 0xF0 { return 3 }
@@ -47,11 +52,14 @@ indirect enum Normalizer: Sendable {
             for n in list { n.apply(&text) }
         case .prepend(let prefix):
             guard !text.bytes.isEmpty else { return }
-            let first = NormalizedText.scalarLength(text.bytes[0])
-            let s = text.originStart[0], e = text.originEnd[first - 1]
             text.bytes.insert(contentsOf: prefix, at: 0)
-            text.originStart.insert(contentsOf: repeatElement(s, count: prefix.count), at: 0)
-            text.originEnd.insert(contentsOf: repeatElement(e, count: prefix.count), at: 0)
+            if text.tracksOrigin {
+                // tokenizers aligns the prepended text with the first character.
+                let first = NormalizedText.scalarLength(text.bytes[prefix.count])
+                let s = text.originStart[0], e = text.originEnd[first - 1]
+                text.originStart.insert(contentsOf: repeatElement(s, count: prefix.count), at: 0)
+                text.originEnd.insert(contentsOf: repeatElement(e, count: prefix.count), at: 0)
+            }
         case .replace(let pattern, let content):
             Normalizer.replace(&text, pattern: pattern, content: content)
         case .nfc:
@@ -60,62 +68,146 @@ indirect enum Normalizer: Sendable {
     }
 
     private static func replace(_ text: inout NormalizedText, pattern: [UInt8], content: [UInt8]) {
-        guard !pattern.isEmpty, text.bytes.count >= pattern.count else { return }
         let n = text.bytes.count, m = pattern.count
-        var bytes: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        bytes.reserveCapacity(n + n / 2)
-        starts.reserveCapacity(n + n / 2)
-        ends.reserveCapacity(n + n / 2)
-        var i = 0
-        var changed = false
-        text.bytes.withUnsafeBufferPointer { src in
-            while i < n {
-                if src[i] == pattern[0], i + m <= n, (1..<m).allSatisfy({ src[i + $0] == pattern[$0] }) {
-                    let s = text.originStart[i], e = text.originEnd[i + m - 1]
-                    bytes.append(contentsOf: content)
-                    starts.append(contentsOf: repeatElement(s, count: content.count))
-                    ends.append(contentsOf: repeatElement(e, count: content.count))
-                    i += m
-                    changed = true
-                } else {
-                    bytes.append(src[i])
-                    starts.append(text.originStart[i])
-                    ends.append(text.originEnd[i])
-                    i += 1
+        guard m > 0, n >= m else { return }
+        let track = text.tracksOrigin
+        let result: ([UInt8], [Int32], [Int32])? = text.bytes.withUnsafeBufferPointer { src in
+            pattern.withUnsafeBufferPointer { pat in
+                content.withUnsafeBufferPointer { rep in
+                    @inline(__always) func matches(_ i: Int) -> Bool {
+                        if src[i] != pat[0] || i + m > n { return false }
+                        var k = 1
+                        while k < m { if src[i + k] != pat[k] { return false }; k += 1 }
+                        return true
+                    }
+                    var hits = 0
+                    var i = 0
+                    while i < n { if matches(i) { hits += 1; i += m } else { i += 1 } }
+                    if hits == 0 { return nil }
+                    let size = n + hits * (rep.count - m)
+                    var starts: [Int32] = [], ends: [Int32] = []
+                    if track {
+                        starts = [Int32](repeating: 0, count: size)
+                        ends = [Int32](repeating: 0, count: size)
+                    }
+                    let out = [UInt8](unsafeUninitializedCapacity: size) { dst, written in
+                        var i = 0, o = 0
+                        while i < n {
+                            if matches(i) {
+                                for k in 0..<rep.count {
+                                    dst[o + k] = rep[k]
+                                    if track {
+                                        starts[o + k] = text.originStart[i]
+                                        ends[o + k] = text.originEnd[i + m - 1]
+                                    }
+                                }
+                                o += rep.count
+                                i += m
+                            } else {
+                                dst[o] = src[i]
+                                if track {
+                                    starts[o] = text.originStart[i]
+                                    ends[o] = text.originEnd[i]
+                                }
+                                o += 1
+                                i += 1
+                            }
+                        }
+                        written = o
+                    }
+                    return (out, starts, ends)
                 }
             }
         }
-        if changed { text = NormalizedText(bytes: bytes, originStart: starts, originEnd: ends) }
+        guard let (bytes, starts, ends) = result else { return }
+        text.bytes = bytes
+        if track {
+            text.originStart = starts
+            text.originEnd = ends
+        }
     }
 
-    /// NFC, one grapheme cluster at a time. Canonical composition and reordering never cross an extended
-    /// grapheme cluster boundary, so this equals NFC of the whole text, and it lets every output byte point
-    /// at the cluster it came from. Text whose scalars are all below U+0300 is already NFC (fast path).
+    /// NFC. A scalar with canonical combining class 0 and NFC_Quick_Check = Yes starts a segment that
+    /// normalization never reaches across (UAX #15 boundary), so the text is normalized segment by segment:
+    /// segments of such "stable" scalars are kept as they are, the rest go through Foundation's NFC, and the
+    /// bytes of a changed segment point at the whole input segment.
     private static func nfc(_ text: inout NormalizedText) {
+        let n = text.bytes.count
+        // Fast path: all scalars below U+0300 are stable.
         guard text.bytes.contains(where: { $0 >= 0xCC }) else { return }
-        let string = String(decoding: text.bytes, as: UTF8.self)
         var bytes: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        bytes.reserveCapacity(text.bytes.count)
-        starts.reserveCapacity(text.bytes.count)
-        ends.reserveCapacity(text.bytes.count)
-        var offset = 0
-        for cluster in string {
-            let utf8 = cluster.utf8
-            let len = utf8.count
-            let normalized = utf8.contains(where: { $0 >= 0xCC })
-                ? Array(String(cluster).precomposedStringWithCanonicalMapping.utf8) : nil
-            if let normalized, !normalized.elementsEqual(utf8) {
-                let s = text.originStart[offset], e = text.originEnd[offset + len - 1]
-                bytes.append(contentsOf: normalized)
-                starts.append(contentsOf: repeatElement(s, count: normalized.count))
-                ends.append(contentsOf: repeatElement(e, count: normalized.count))
-            } else {
-                bytes.append(contentsOf: utf8)
-                starts.append(contentsOf: text.originStart[offset..<offset + len])
-                ends.append(contentsOf: text.originEnd[offset..<offset + len])
+        bytes.reserveCapacity(n)
+        var changed = false
+        text.bytes.withUnsafeBufferPointer { src in
+            var i = 0
+            while i < n {
+                // One segment: [i, j) where only i may be a stable scalar.
+                var j = i + NormalizedText.scalarLength(src[i])
+                var allStable = isStable(src, i)
+                while j < n, !isStable(src, j) {
+                    allStable = false
+                    j += NormalizedText.scalarLength(src[j])
+                }
+                var replaced = false
+                if !allStable {
+                    let segment = String(decoding: UnsafeBufferPointer(rebasing: src[i..<j]), as: UTF8.self)
+                    let normalized = Array(segment.precomposedStringWithCanonicalMapping.utf8)
+                    if !normalized.elementsEqual(src[i..<j]) {
+                        replaced = true
+                        if !changed {
+                            changed = true
+                            bytes.append(contentsOf: src[0..<i])
+                            if text.tracksOrigin {
+                                starts.append(contentsOf: text.originStart[0..<i])
+                                ends.append(contentsOf: text.originEnd[0..<i])
+                            }
+                        }
+                        bytes.append(contentsOf: normalized)
+                        if text.tracksOrigin {
+                            starts.append(contentsOf: repeatElement(text.originStart[i], count: normalized.count))
+                            ends.append(contentsOf: repeatElement(text.originEnd[j - 1], count: normalized.count))
+                        }
+                    }
+                }
+                if changed && !replaced {
+                    bytes.append(contentsOf: src[i..<j])
+                    if text.tracksOrigin {
+                        starts.append(contentsOf: text.originStart[i..<j])
+                        ends.append(contentsOf: text.originEnd[i..<j])
+                    }
+                }
+                i = j
             }
-            offset += len
         }
-        text = NormalizedText(bytes: bytes, originStart: starts, originEnd: ends)
+        guard changed else { return }
+        text.bytes = bytes
+        if text.tracksOrigin {
+            text.originStart = starts
+            text.originEnd = ends
+        }
+    }
+
+    /// Scalars known to have ccc = 0 and NFC_Quick_Check = Yes: a conservative list of ranges free of
+    /// canonical decompositions and composing marks (anything else takes the exact Foundation path).
+    @inline(__always) private static func isStable(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let b0 = s[i]
+        if b0 < 0xCC { return true }  // U+0000..U+02FF
+        let len = NormalizedText.scalarLength(b0)
+        var v = UInt32(b0 & (0xFF >> (len + 1)))
+        for k in 1..<len { v = v << 6 | UInt32(s[i + k] & 0x3F) }
+        switch v {
+        case 0x0400...0x0482, 0x048A...0x052F,  // Cyrillic (0483-0489 are combining)
+             0x0E00...0x0E30, 0x0E32...0x0E33, 0x0E3F...0x0E46, 0x0E4F...0x0E5B,  // Thai (no marks)
+             0x2002...0x206F,  // general punctuation except the U+2000/2001 singletons
+             0x3040...0x3098, 0x309B...0x30FF,  // kana except the voicing marks
+             0x3400...0x4DBF, 0x4E00...0x9FFF,  // CJK ideographs
+             0xAC00...0xD7A3,  // Hangul syllables (trailing jamo are not stable, so LV+T is caught)
+             0xFF00...0xFFEF,  // half/full-width forms (compatibility decompositions only)
+             0x1F000...0x1FAFF,  // emoji and symbols
+             0x20000...0x2F7FF:  // CJK extensions B-F
+            return true
+        default:
+            return false
+        }
     }
 }

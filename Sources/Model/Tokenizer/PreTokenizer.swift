@@ -18,21 +18,22 @@ indirect enum PreTokenizer: Sendable {
     }
 
     /// Refines `pieces` (byte ranges of `bytes`) in place.
-    func apply(_ bytes: [UInt8], pieces: inout [Range<Int>]) {
+    func apply(_ bytes: UnsafeBufferPointer<UInt8>, pieces: inout [Range<Int>], scalars: ScalarClasses) {
         switch self {
         case .sequence(let list):
-            for p in list { p.apply(bytes, pieces: &pieces) }
+            for p in list { p.apply(bytes, pieces: &pieces, scalars: scalars) }
         case .byteLevel(let useRegex):
-            if useRegex { PreTokenizer.split(.gpt2, bytes, &pieces) }
+            if useRegex { PreTokenizer.split(.gpt2, bytes, &pieces, scalars) }
         case .split(let pattern):
-            PreTokenizer.split(pattern, bytes, &pieces)
+            PreTokenizer.split(pattern, bytes, &pieces, scalars)
         }
     }
 
-    private static func split(_ pattern: SplitPattern, _ bytes: [UInt8], _ pieces: inout [Range<Int>]) {
+    private static func split(_ pattern: SplitPattern, _ bytes: UnsafeBufferPointer<UInt8>,
+                              _ pieces: inout [Range<Int>], _ scalars: ScalarClasses) {
         var out: [Range<Int>] = []
-        out.reserveCapacity(pieces.count * 4)
-        for piece in pieces where !piece.isEmpty { pattern.split(bytes, range: piece, into: &out) }
+        out.reserveCapacity(bytes.count / 3 + 4)
+        for piece in pieces where !piece.isEmpty { pattern.split(bytes, range: piece, scalars: scalars, into: &out) }
         pieces = out
     }
 }

@@ -25,8 +25,8 @@ enum SplitPattern: Sendable {
     }
 
     /// Splits `bytes[range]` into consecutive pieces (Isolated behaviour: matches and the gaps between them).
-    func split(_ bytes: [UInt8], range: Range<Int>, into pieces: inout [Range<Int>]) {
-        var scalars = ScalarClasses()
+    func split(_ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, scalars: ScalarClasses,
+               into pieces: inout [Range<Int>]) {
         scalars.load(bytes, range: range)
         let n = scalars.count
         var p = 0
@@ -42,28 +42,52 @@ enum SplitPattern: Sendable {
     }
 }
 
-/// Per-scalar character classes of one piece of text.
-private struct ScalarClasses {
+/// Per-scalar character classes of one piece of text; reusable working memory of one encode call.
+final class ScalarClasses {
     static let letter: UInt8 = 1, number: UInt8 = 2, space: UInt8 = 4, newline: UInt8 = 8
 
-    var values: [UInt32] = []
-    var classes: [UInt8] = []
-    var offsets: [Int] = []  // byte offset of each scalar, plus the end
-    var count: Int { values.count }
+    private var values: UnsafeMutablePointer<UInt32>
+    private var classes: UnsafeMutablePointer<UInt8>
+    private var offsets: UnsafeMutablePointer<Int32>  // byte offset of each scalar, plus the end
+    private var capacity: Int
+    private(set) var count = 0
 
-    func byteOffset(_ i: Int) -> Int { offsets[i] }
+    init() {
+        capacity = 256
+        values = .allocate(capacity: capacity)
+        classes = .allocate(capacity: capacity)
+        offsets = .allocate(capacity: capacity + 1)
+    }
 
-    mutating func load(_ bytes: [UInt8], range: Range<Int>) {
+    deinit {
+        values.deallocate()
+        classes.deallocate()
+        offsets.deallocate()
+    }
+
+    @inline(__always) func byteOffset(_ i: Int) -> Int { Int(offsets[i]) }
+
+    func load(_ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        if range.count > capacity {
+            values.deallocate(); classes.deallocate(); offsets.deallocate()
+            capacity = range.count
+            values = .allocate(capacity: capacity)
+            classes = .allocate(capacity: capacity)
+            offsets = .allocate(capacity: capacity + 1)
+        }
         var i = range.lowerBound
-        values.reserveCapacity(range.count)
-        classes.reserveCapacity(range.count)
-        offsets.reserveCapacity(range.count + 1)
+        var n = 0
         while i < range.upperBound {
             let b0 = bytes[i]
             var v: UInt32
             let len: Int
             if b0 < 0x80 {
-                v = UInt32(b0); len = 1
+                values[n] = UInt32(b0)
+                classes[n] = ScalarClasses.asciiClasses[Int(b0)]
+                offsets[n] = Int32(i)
+                n += 1
+                i += 1
+                continue
             } else if b0 < 0xE0 {
                 v = UInt32(b0 & 0x1F); len = 2
             } else if b0 < 0xF0 {
@@ -72,15 +96,17 @@ private struct ScalarClasses {
                 v = UInt32(b0 & 0x07); len = 4
             }
             for k in 1..<len { v = v << 6 | UInt32(bytes[i + k] & 0x3F) }
-            values.append(v)
-            classes.append(ScalarClasses.classify(v))
-            offsets.append(i)
+            values[n] = v
+            classes[n] = ScalarClasses.classify(v)
+            offsets[n] = Int32(i)
+            n += 1
             i += len
         }
-        offsets.append(range.upperBound)
+        offsets[n] = Int32(range.upperBound)
+        count = n
     }
 
-    static let asciiClasses: [UInt8] = (0..<128).map { b -> UInt8 in
+    static let asciiTable: [UInt8] = (0..<128).map { b -> UInt8 in
         switch b {
         case 0x0A, 0x0D: return space | newline
         case 0x09, 0x0B, 0x0C, 0x20: return space
@@ -89,6 +115,13 @@ private struct ScalarClasses {
         default: return 0
         }
     }
+
+    /// The ASCII classes in raw memory (fast even unoptimized); lives as long as the process.
+    nonisolated(unsafe) static let asciiClasses: UnsafePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
+        p.initialize(from: asciiTable, count: 128)
+        return UnsafePointer(p)
+    }()
 
     static func classify(_ v: UInt32) -> UInt8 {
         if v < 128 { return asciiClasses[Int(v)] }

@@ -23,7 +23,10 @@ indirect enum TokenDecoder: Sendable {
         case .replace(let pattern, let content):
             return tokens.map { TokenDecoder.replaceAll($0, pattern, content) }
         case .fuse:
-            return [tokens.flatMap { $0 }]
+            var all: [UInt8] = []
+            all.reserveCapacity(tokens.reduce(0) { $0 + $1.count })
+            for t in tokens { all.append(contentsOf: t) }
+            return [all]
         case .byteFallback:
             return TokenDecoder.byteFallback(tokens)
         case .strip(let content, let start, let stop):
@@ -32,7 +35,7 @@ indirect enum TokenDecoder: Sendable {
     }
 
     private static func replaceAll(_ t: [UInt8], _ pattern: [UInt8], _ content: [UInt8]) -> [UInt8] {
-        guard !pattern.isEmpty, t.count >= pattern.count else { return t }
+        guard !pattern.isEmpty, t.count >= pattern.count, t.contains(pattern[0]) else { return t }
         var out: [UInt8] = []
         out.reserveCapacity(t.count)
         var i = 0

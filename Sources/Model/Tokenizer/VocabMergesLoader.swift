@@ -85,22 +85,32 @@ enum VocabMergesLoader {
         } catch {
             throw .unreadable(file: url.path, reason: error.localizedDescription)
         }
-        let bytes = [UInt8](data)
         var merges: [([UInt8], [UInt8])] = []
-        merges.reserveCapacity(bytes.count / 10)
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
+        merges.reserveCapacity(data.count / 10)
         let version = Array("#version".utf8)
-        for line in lines {
-            var line = line
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.starts(with: version) { continue }
-            let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-            guard parts.count == 2 else {
-                throw .invalidMerge(file: url.path, index: merges.count, reason: "line is not \"a b\"")
+        var bad = -1
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let n = bytes.count
+            var lineStart = 0
+            while lineStart < n {
+                var end = lineStart
+                var space = -1, spaces = 0
+                while end < n && bytes[end] != 0x0A {
+                    if bytes[end] == 0x20 { spaces += 1; space = end }
+                    end += 1
+                }
+                var lineEnd = end
+                if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+                if !line.starts(with: version) {
+                    if spaces != 1 || space >= lineEnd { bad = merges.count; return }
+                    merges.append((Array(bytes[lineStart..<space]), Array(bytes[(space + 1)..<lineEnd])))
+                }
+                lineStart = end + 1
             }
-            merges.append((Array(parts[0]), Array(parts[1])))
         }
+        if bad >= 0 { throw .invalidMerge(file: url.path, index: bad, reason: "line is not \"a b\"") }
         return merges
     }
 }
