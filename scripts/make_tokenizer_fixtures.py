@@ -21,7 +21,7 @@ from pathlib import Path
 import tokenizers
 import transformers
 from tokenizers import Tokenizer
-from transformers import AutoTokenizer
+from transformers import AutoProcessor, AutoTokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests/ModelTests/Fixtures/tokenizers"
@@ -184,8 +184,9 @@ def main() -> None:
     qwen = AutoTokenizer.from_pretrained(str(qwen_dir))
     assert type(llava).__name__ == "TokenizersBackend", type(llava)
     llava_file = Tokenizer.from_file(str(llava_dir / "tokenizer.json"))
+    llava_processor = AutoProcessor.from_pretrained(str(llava_dir)).tokenizer  # what LlavaProcessor runs
     for s in strings:
-        assert llava_file.encode(s).ids == llava(s)["input_ids"], s
+        assert llava_file.encode(s).ids == llava(s)["input_ids"] == llava_processor(s)["input_ids"], s
     small = small_qwen(qwen_dir)
     (OUT / "qwen-small").mkdir(exist_ok=True)
     small.save(str(OUT / "qwen-small/tokenizer.json"), pretty=False)

@@ -85,6 +85,18 @@ import Testing
         }
     }
 
+    /// Llama's vocabulary holds 6 pairs of canonically-equivalent spellings (e.g. composed vs decomposed
+    /// accents); with String keys they would collapse. Every id must map back to itself by its spelling.
+    @Test(arguments: names) func everyVocabularyEntrySurvives(name: String) throws {
+        let tok = try #require(Self.tokenizer(name) as? BPETokenizer)
+        var wrong = 0
+        for (id, spelling) in tok.model.tokens.enumerated() where !spelling.isEmpty {
+            if tok.tokenId(String(decoding: spelling, as: UTF8.self)) != id { wrong += 1 }
+        }
+        #expect(wrong == 0)
+        #expect(tok.model.vocab.count == tok.model.tokens.count)
+    }
+
     @Test func knownIds() {
         #expect(TokenizerFixtures.llava.tokenId("<image>") == 32000)
         #expect(TokenizerFixtures.llava.tokenId("<pad>") == 32001)
