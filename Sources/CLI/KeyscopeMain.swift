@@ -16,6 +16,7 @@ public struct KeyscopeMain: ParsableCommand {
     /// Subcommands are appended here as they are implemented.
     nonisolated(unsafe) public static var registeredSubcommands: [ParsableCommand.Type] = [
         BenchCommand.self,
+        ClusterCommand.self,
     ]
 
     public init() {}
