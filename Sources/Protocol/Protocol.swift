@@ -1,1 +1,0 @@
-// Protocol target; see DESIGN §2.
