@@ -90,17 +90,20 @@ enum Toy {
     }
 }
 
-/// Sums the spec; optionally sleeps, blocks on a gate for chosen first values, or fails.
+/// Sums the spec; optionally sleeps, blocks on a gate for chosen first values, or fails on a negative one.
 final class SumExecutor: UnitExecutor, @unchecked Sendable {
     let calls = Log<[Int32]>()
     private let delay: Double
     private let gateValues: Set<Int32>
+    private let slow: [Int32: Double]
     private let gate = DispatchSemaphore(value: 0)
     let entered = Log<Int32>()
 
-    init(delay: Double = 0, gateValues: Set<Int32> = []) {
+    /// - Parameters: delay for every unit; `slow` maps a first value to a longer duration.
+    init(delay: Double = 0, gateValues: Set<Int32> = [], slow: [Int32: Double] = [:]) {
         self.delay = delay
         self.gateValues = gateValues
+        self.slow = slow
     }
 
     func execute(spec: [UInt8], phase: Int) throws -> [UInt8] {
@@ -111,7 +114,8 @@ final class SumExecutor: UnitExecutor, @unchecked Sendable {
             if first < 0 { throw UnitExecutionError("negative input \(first)", retryable: false) }
             if gateValues.contains(first) { _ = gate.wait(timeout: .now() + 30) }
         }
-        if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+        let seconds = values.first.flatMap { slow[$0] } ?? delay
+        if seconds > 0 { usleep(UInt32(seconds * 1_000_000)) }
         return Toy.sum(spec)
     }
 

@@ -124,12 +124,13 @@ public final class CoordinatorServer: @unchecked Sendable {
             if ready[0].contains(.readable) { try drain(socket, draining: drainUntil != nil) }
 
             now = clock.now
-            try handle(scheduler.tick(now: now))
-            if now >= nextHeartbeat {
-                sendHeartbeats()
-                nextHeartbeat = now + config.scheduler.heartbeatInterval
-            }
+            // While draining, workers that got SHUTDOWN go quiet on purpose: no liveness, no beats.
             if drainUntil == nil {
+                try handle(scheduler.tick(now: now))
+                if now >= nextHeartbeat {
+                    sendHeartbeats()
+                    nextHeartbeat = now + config.scheduler.heartbeatInterval
+                }
                 try dispatch(now: now)
                 publishProgress(now)
                 if now >= nextProgress {
