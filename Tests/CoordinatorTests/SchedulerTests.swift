@@ -130,7 +130,8 @@ func req<T>(_ value: T?, sourceLocation: SourceLocation = #_sourceLocation) thro
             #expect(s.fail(l.key, message: "x", retryable: true, now: now) == .requeued(retryAt: now + expected))
             s.heartbeat(worker: "a", now: now + expected)
             #expect(s.lease(to: "a", now: now + expected - 0.001) == nil)
-            #expect(s.nextDeadline() == now + expected)
+            #expect(s.nextDeadline(after: now) == now + expected)
+            #expect(s.nextDeadline(after: now + expected) == (now + expected) + config.workerTimeout)
             now += expected
         }
     }

@@ -127,11 +127,12 @@ public struct Scheduler: Sendable {
                            quarantined: quarantined, unitsPerSecond: rate, etaSeconds: eta)
     }
 
-    /// The earliest future time at which `tick` or `lease` could change something (a backoff
-    /// ending, a worker or lease deadline); the server uses it to bound its poll timeout.
-    public func nextDeadline() -> Double? {
+    /// The earliest time after `now` at which `tick` or `lease` could change something (a backoff
+    /// ending, a worker or lease deadline); the server uses it to bound its poll timeout. Past
+    /// times are skipped: a backoff that ended while no worker was free must not cause a busy loop.
+    public func nextDeadline(after now: Double) -> Double? {
         var next: Double? = nil
-        func consider(_ t: Double) { next = min(next ?? t, t) }
+        func consider(_ t: Double) { if t > now { next = min(next ?? t, t) } }
         for (i, t) in retryAt where records[i].state == .pending { consider(t) }
         for w in workers.values { consider(w.lastSeen + config.workerTimeout) }
         for lease in active.values { consider(lease.deadline) }

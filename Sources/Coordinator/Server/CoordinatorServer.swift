@@ -116,7 +116,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             if let until = drainUntil, now >= until { break }
 
             var timeout = max(0, nextHeartbeat - now)
-            if let deadline = scheduler.nextDeadline() { timeout = min(timeout, max(0, deadline - now)) }
+            if let deadline = scheduler.nextDeadline(after: now) { timeout = min(timeout, max(0, deadline - now)) }
             // Bounded so `requestStop` and the drain deadline are noticed promptly.
             let ms = Int((min(timeout, 0.05) * 1000).rounded(.up))
             let ready: [ZMQPollEvents]
