@@ -23,8 +23,13 @@ final class Cluster: @unchecked Sendable {
         journal = try RunJournal.create(at: run.journalPath, planJSON: "{}", inputHashes: [:], units: units)
     }
 
+    /// nil: the run directory's ipc socket.
+    var tcpEndpoint: String? = nil
+    var prefetch = 1
+
     func serverConfig() throws -> CoordinatorServerConfig {
-        var c = try CoordinatorServerConfig(run: run, scheduler: Self.scheduler)
+        var c = try CoordinatorServerConfig(run: run, scheduler: Self.scheduler, prefetch: prefetch)
+        if let tcpEndpoint { c.endpoint = tcpEndpoint }
         c.socketOptions = Timing.socketOptions
         c.progressInterval = 0.1
         c.drainSeconds = 0.3
@@ -44,8 +49,8 @@ final class Cluster: @unchecked Sendable {
         return (server, background)
     }
 
-    func startWorker(_ id: String, _ executor: SumExecutor) -> (WorkerClient, Background<WorkerExit>) {
-        let client = WorkerClient(config: Timing.worker(id, try! run.ipcEndpoint()), executor: executor)
+    func startWorker(_ id: String, _ executor: SumExecutor, endpoint: String? = nil) -> (WorkerClient, Background<WorkerExit>) {
+        let client = WorkerClient(config: Timing.worker(id, endpoint ?? (try! run.ipcEndpoint())), executor: executor)
         return (client, Background("worker \(id)") { try client.run() })
     }
 
@@ -230,5 +235,20 @@ func rawDealer(_ endpoint: String) throws -> ZMQSocket {
         let status = try cluster.journal.status()
         #expect(status.quarantinedUnits.map(\.unitID) == [11])
         #expect(status.quarantinedUnits.first?.lastError == "negative input -1")
+    }
+
+    @Test func tcpOnLoopbackWithPrefetch() throws {
+        let cluster = try Cluster(unitValues: (0..<6).map { [Int32($0), 1] })
+        cluster.tcpEndpoint = "tcp://127.0.0.1:0"
+        cluster.prefetch = 2
+        let (server, coordinator) = try cluster.startServer()
+        let bound = try #require(server.boundEndpoint)
+        #expect(bound.hasPrefix("tcp://127.0.0.1:") && !bound.hasSuffix(":0"))
+        let (_, worker) = cluster.startWorker("w", SumExecutor(delay: 0.02), endpoint: bound)
+        let summary = try coordinator.wait(timeout: 20)
+        _ = try worker.wait(timeout: 5)
+        #expect(summary.finished && summary.progress.done == 6 && summary.counters.assignsSent == 6)
+        #expect(try cluster.results().count == 6)
+        #expect(!FileManager.default.fileExists(atPath: cluster.run.socketPath))
     }
 }

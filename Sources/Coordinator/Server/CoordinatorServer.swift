@@ -89,6 +89,15 @@ public final class CoordinatorServer: @unchecked Sendable {
             // Let the final SHUTDOWNs leave before close; report unroutable sends instead of dropping.
             try socket.set(.linger, 500)
             try socket.set(.routerMandatory, 1)
+        } catch {
+            throw CoordinatorServerError.socket(error)
+        }
+        do {
+            try config.prepareSocket?(socket)
+        } catch {
+            throw CoordinatorServerError.socketSetup("\(error)")
+        }
+        do throws(ZMQError) {
             try socket.bind(config.endpoint)
             let bound = try socket.lastEndpoint()
             lock.withLock { boundEndpointValue = bound }

@@ -20,6 +20,8 @@ public struct CoordinatorServerConfig: Sendable {
     public var drainSeconds: Double
     /// Sample ids and layers put into ASSIGN for logs and routing; the unit's meaning stays in `spec`.
     public var describe: (@Sendable (WorkUnit) -> (sampleIDs: [String], layers: [UInt32]))?
+    /// Runs on the new ROUTER before bind, e.g. `{ try $0.makeCurveServer(secretKey: key) }` for CURVE.
+    public var prepareSocket: (@Sendable (ZMQSocket) throws -> Void)?
 
     public init(endpoint: String, runID: String, scheduler: SchedulerConfig = SchedulerConfig(), prefetch: Int = 1,
                 socketOptions: ZMQSocketOptions = .keyscopeDefault, codec: MessageCodec = .standard,
@@ -47,6 +49,8 @@ public enum CoordinatorServerError: Error, Sendable, Equatable, CustomStringConv
     case invalidPhase(unitID: Int, phase: Int)
     case alreadyRunning
     case socket(ZMQError)
+    /// `prepareSocket` threw.
+    case socketSetup(String)
 
     public var description: String {
         switch self {
@@ -54,6 +58,7 @@ public enum CoordinatorServerError: Error, Sendable, Equatable, CustomStringConv
             "coordinator: unit \(id) has phase \(phase); valid phases are \(UnitPhase.allCases.map { "\($0.rawValue) (\($0))" }.joined(separator: ", "))"
         case .alreadyRunning: "coordinator: run() called while already running"
         case let .socket(e): "coordinator: \(e)"
+        case let .socketSetup(message): "coordinator: socket setup failed: \(message)"
         }
     }
 }

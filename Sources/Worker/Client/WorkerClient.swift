@@ -83,6 +83,7 @@ public final class WorkerClient: @unchecked Sendable {
         let socket = try ZMQSocket(context: context, type: .dealer)
         try socket.configure(config.socketOptions)
         try socket.set(.linger, 200)  // let a final RESULT or SHUTDOWN leave before close
+        try config.prepareSocket?(socket)
         onEvent(.connecting(endpoint: config.endpoint, attempt: connectAttempt))
         try socket.connect(config.endpoint)
         self.socket = socket

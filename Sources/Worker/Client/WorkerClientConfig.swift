@@ -23,6 +23,8 @@ public struct WorkerClientConfig: Sendable {
     public var parentPID: Int32?
     public var socketOptions: ZMQSocketOptions
     public var codec: MessageCodec
+    /// Runs on each new DEALER before connect, e.g. `{ try $0.makeCurveClient(serverPublicKey:keyPair:) }`.
+    public var prepareSocket: (@Sendable (ZMQSocket) throws -> Void)?
 
     public init(endpoint: String, workerID: String, keyscopeVersion: String = "dev",
                 cores: UInt32 = 1, threads: UInt32 = 1, memoryBytes: UInt64 = 0,
