@@ -9,7 +9,7 @@ func req<T>(_ value: T?, sourceLocation: SourceLocation = #_sourceLocation) thro
 
 @Suite struct SchedulerTests {
     static func units(_ n: Int) -> [WorkUnit] {
-        (0..<n).map { WorkUnit(id: 100 + $0, phase: $0 % 2, spec: [UInt8($0)]) }
+        (0..<n).map { WorkUnit(id: 100 + $0, phase: $0 % 2, spec: [UInt8(truncatingIfNeeded: $0)]) }
     }
 
     static func make(_ n: Int, _ config: SchedulerConfig = SchedulerConfig()) throws -> Scheduler {
@@ -211,5 +211,43 @@ func req<T>(_ value: T?, sourceLocation: SourceLocation = #_sourceLocation) thro
         #expect(throws: SchedulerError.duplicateUnitID(1)) {
             _ = try Scheduler(units: [WorkUnit(id: 1, phase: 0, spec: []), WorkUnit(id: 1, phase: 0, spec: [])])
         }
+    }
+
+    /// A long random schedule: the O(1) counters always match a recount, every unit ends terminal,
+    /// and every lease is the first ready pending unit in canonical order.
+    @Test func randomScheduleKeepsCountsAndOrder() throws {
+        var s = try Self.make(300, SchedulerConfig(maxAttempts: 4, backoffBase: 0.5, backoffMax: 4))
+        var rng: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: UInt64) -> UInt64 {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            return (rng >> 33) % n
+        }
+        var now = 0.0
+        let workers = ["a", "b", "c"]
+        for w in workers { s.register(worker: w, now: now) }
+        var steps = 0
+        while !s.isFinished && steps < 20_000 {
+            steps += 1
+            now += 0.1
+            for w in workers { s.heartbeat(worker: w, now: now) }
+            let w = workers[Int(next(3))]
+            // Brute force: the first pending unit in plan order whose backoff has ended.
+            let ready = s.allRecords.first { r in r.state == .pending && (s.retryTime(unitID: r.unit.id) ?? 0) <= now }
+            let lease = s.lease(to: w, now: now)
+            #expect(lease?.unitID == ready?.unit.id)
+            for held in s.leases(of: w) where next(4) == 0 {
+                if next(5) == 0 { s.fail(held.key, message: "flaky", retryable: true, now: now) }
+                else { s.complete(held.key, now: now) }
+            }
+            let p = s.progress(now: now)
+            let states = s.allRecords.map(\.state)
+            #expect(p.done == states.filter { $0 == .done }.count)
+            #expect(p.pending == states.filter { $0 == .pending }.count)
+            #expect(p.running == states.filter { $0 == .leased }.count)
+            #expect(p.quarantined == states.filter { $0 == .quarantined }.count)
+        }
+        #expect(s.isFinished)
+        #expect(s.allRecords.contains { $0.failures > 0 && $0.state == .done })  // retries happened
+        #expect(s.allRecords.allSatisfy { $0.state == .done || ($0.state == .quarantined && $0.failures == 4) })
     }
 }

@@ -62,6 +62,11 @@ public struct Scheduler: Sendable {
     private var workers: [String: Worker] = [:]
     private var sessionStart: Double?
     private var sessionCompleted = 0
+    /// Units per state, kept in step by `setState` so progress and `isFinished` are O(1).
+    private var stateCounts: [UnitState: Int] = [:]
+    /// Every index below this is not pending: leasing scans from here, not from 0, so a long run
+    /// does not rescan thousands of finished units per lease.
+    private var scanStart = 0
 
     /// Starts from journaled records (canonical order). A `leased` record means the previous
     /// coordinator died mid-lease; it is pending again without counting a failure.
@@ -79,6 +84,16 @@ public struct Scheduler: Sendable {
             if r.state == .leased { r.state = .pending }
             return r
         }
+        for r in self.records { stateCounts[r.state, default: 0] += 1 }
+    }
+
+    private mutating func setState(_ i: Int, _ state: UnitState) {
+        let old = records[i].state
+        guard old != state else { return }
+        stateCounts[old, default: 0] -= 1
+        stateCounts[state, default: 0] += 1
+        records[i].state = state
+        if state == .pending { scanStart = min(scanStart, i) }
     }
 
     /// A fresh run: every unit pending.
@@ -98,7 +113,7 @@ public struct Scheduler: Sendable {
     public var allRecords: [UnitRecord] { records }
 
     public var isFinished: Bool {
-        records.allSatisfy { $0.state == .done || $0.state == .quarantined }
+        (stateCounts[.done] ?? 0) + (stateCounts[.quarantined] ?? 0) == records.count
     }
 
     public func isRegistered(_ worker: String) -> Bool { workers[worker] != nil }
@@ -111,13 +126,17 @@ public struct Scheduler: Sendable {
         return w.leases.sorted().compactMap { active[$0] }
     }
 
+    /// When a requeued unit may be leased again (nil if not in backoff).
+    func retryTime(unitID: Int) -> Double? {
+        indexByID[unitID].flatMap { retryAt[$0] }
+    }
+
     public func currentLease(unitID: Int) -> Lease? {
         indexByID[unitID].flatMap { active[$0] }
     }
 
     public func progress(now: Double) -> RunProgress {
-        var counts: [UnitState: Int] = [:]
-        for r in records { counts[r.state, default: 0] += 1 }
+        let counts = stateCounts
         let done = counts[.done] ?? 0, running = counts[.leased] ?? 0
         let pending = counts[.pending] ?? 0, quarantined = counts[.quarantined] ?? 0
         var rate = 0.0
@@ -170,7 +189,7 @@ public struct Scheduler: Sendable {
         for i in w.leases.sorted() {
             guard let lease = active.removeValue(forKey: i) else { continue }
             keys.append(lease.key)
-            records[i].state = .pending
+            setState(i, .pending)
         }
         workers[worker]?.leases = []
         return keys
@@ -181,11 +200,19 @@ public struct Scheduler: Sendable {
     /// Leases the first pending unit in canonical order whose backoff has ended, or nil if none is
     /// ready or the worker is not registered. The caller decides how many leases a worker may hold.
     public mutating func lease(to worker: String, now: Double) -> Lease? {
-        guard workers[worker] != nil else { return nil }
-        guard let i = records.indices.first(where: { i in
-            records[i].state == .pending && (retryAt[i] ?? -.infinity) <= now
-        }) else { return nil }
-        records[i].state = .leased
+        guard workers[worker] != nil, (stateCounts[.pending] ?? 0) > 0 else { return nil }
+        var firstPending: Int? = nil
+        var chosen: Int? = nil
+        for i in scanStart..<records.count where records[i].state == .pending {
+            if firstPending == nil { firstPending = i }
+            if (retryAt[i] ?? -.infinity) <= now {
+                chosen = i
+                break
+            }
+        }
+        scanStart = firstPending ?? records.count
+        guard let i = chosen else { return nil }
+        setState(i, .leased)
         records[i].attempts += 1
         retryAt[i] = nil
         let r = records[i]
@@ -225,7 +252,7 @@ public struct Scheduler: Sendable {
         let outcome = classify(key)
         guard outcome == .accepted, let i = indexByID[key.unitID] else { return outcome }
         if let lease = active.removeValue(forKey: i) { workers[lease.worker]?.leases.remove(i) }
-        records[i].state = .done
+        setState(i, .done)
         records[i].doneAttempt = key.attempt
         retryAt[i] = nil
         sessionCompleted += 1
@@ -249,11 +276,11 @@ public struct Scheduler: Sendable {
         records[i].failures += 1
         records[i].lastError = message
         if !retryable || records[i].failures >= config.maxAttempts {
-            records[i].state = .quarantined
+            setState(i, .quarantined)
             retryAt[i] = nil
             return .quarantined
         }
-        records[i].state = .pending
+        setState(i, .pending)
         let at = now + config.backoff(afterFailures: records[i].failures)
         retryAt[i] = at
         return .requeued(retryAt: at)
