@@ -10,7 +10,9 @@ public final class WorkerClient: @unchecked Sendable {
     public let config: WorkerClientConfig
     private let context: ZMQContext
     private let onEvent: @Sendable (WorkerEvent) -> Void
-    private let runner: UnitRunner
+    private let executor: any UnitExecutor
+    /// Made fresh by each `run()`: a stopped runner's thread is gone for good.
+    private var runner: UnitRunner
     /// Our parent when the client was made; a later getppid() change means it died.
     private let initialParent = getppid()
 
@@ -29,6 +31,7 @@ public final class WorkerClient: @unchecked Sendable {
         self.config = config
         self.context = context
         self.onEvent = onEvent
+        self.executor = executor
         self.runner = UnitRunner(executor: executor)
     }
 
@@ -47,7 +50,9 @@ public final class WorkerClient: @unchecked Sendable {
         try lock.withLock {
             guard !running else { throw ZMQError.invalidArgument(operation: "WorkerClient.run", detail: "already running") }
             running = true
+            stopRequested = false
         }
+        runner = UnitRunner(executor: executor)
         runner.start()
         defer {
             runner.stop()
