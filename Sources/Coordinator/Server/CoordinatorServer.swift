@@ -60,6 +60,7 @@ public final class CoordinatorServer: @unchecked Sendable {
 
     /// Asks `run()` to return after the current iteration. With `shutdownWorkers`, registered
     /// workers are told to exit; without, they keep reconnecting so a resumed coordinator finds them.
+    /// Sticky: a stop requested before `run()` starts makes it return at once.
     public func requestStop(shutdownWorkers: Bool = false) {
         lock.withLock {
             stopRequested = true
@@ -75,7 +76,6 @@ public final class CoordinatorServer: @unchecked Sendable {
         try lock.withLock {
             guard !running else { throw CoordinatorServerError.alreadyRunning }
             running = true
-            stopRequested = false
         }
         defer {
             socket?.close()

@@ -37,6 +37,7 @@ public final class WorkerClient: @unchecked Sendable {
 
     /// Makes `run()` return `.stopped` within a poll interval. With `announce`, the coordinator is
     /// told (SHUTDOWN) so it requeues our leases at once; without, we just vanish, as a crash would.
+    /// Sticky: a stop requested before `run()` starts makes it return at once.
     public func requestStop(announce: Bool = true) {
         lock.withLock {
             stopRequested = true
@@ -50,7 +51,6 @@ public final class WorkerClient: @unchecked Sendable {
         try lock.withLock {
             guard !running else { throw ZMQError.invalidArgument(operation: "WorkerClient.run", detail: "already running") }
             running = true
-            stopRequested = false
         }
         runner = UnitRunner(executor: executor)
         runner.start()
