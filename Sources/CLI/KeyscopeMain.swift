@@ -17,6 +17,7 @@ public struct KeyscopeMain: ParsableCommand {
     nonisolated(unsafe) public static var registeredSubcommands: [ParsableCommand.Type] = [
         BenchCommand.self,
         ClusterCommand.self,
+        CurveKeygenCommand.self,
     ]
 
     public init() {}

@@ -72,7 +72,7 @@ struct CurveTests {
 
         let router = try ZMQSocket(context: context, type: .router)
         try router.set(.linger, 0)
-        try router.makeCurveServer(secretKey: server.secretKey)
+        try router.makeCurveServer(secretKey: server.secretKey, authenticator: zap)
         try router.bind("tcp://127.0.0.1:0")
         let endpoint = try router.lastEndpoint()
 
@@ -116,5 +116,13 @@ struct CurveTests {
         #expect(try router.receive(timeoutMilliseconds: 3000) == [Array("late".utf8), Array("now?".utf8)])
         #expect(zap.acceptedCount == 2)
         for s in [plain, friend, late, router] { s.close() }
+
+        // A CURVE server without a running handler would admit anyone; the wrapper refuses to make one.
+        zap.stop()
+        #expect(!zap.isRunning)
+        let unguarded = try ZMQSocket(context: context, type: .router)
+        #expect(throws: ZMQError.invalidArgument(operation: "makeCurveServer", detail: "needs a running ZAPAuthenticator on the same context")) {
+            try unguarded.makeCurveServer(secretKey: server.secretKey, authenticator: zap)
+        }
     }
 }

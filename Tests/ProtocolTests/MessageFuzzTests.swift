@@ -43,7 +43,7 @@ struct MessageFuzzTests {
         return f
     }
 
-    @Test("120k mutated inputs: no trap, bounded work, accepted inputs re-encode to the same bytes")
+    @Test("100k mutated inputs: no trap, bounded work, accepted inputs re-encode to the same bytes")
     func fuzz() throws {
         var gen = RandomMessages(seed: 0xF022)
         let bases = try (0..<300).map { _ in try MessageCodec.encode(gen.message()) }
@@ -52,7 +52,7 @@ struct MessageFuzzTests {
         let tight = MessageCodec(limits: ProtocolLimits(maxMessageBytes: 600, maxFrames: 6, maxStringBytes: 16, maxArrayCount: 5, maxBlobBytes: 48))
         var accepted = 0, rejected = 0
         var reasons = Set<String>()
-        for n in 0..<120_000 {
+        for n in 0..<100_000 {
             var input = bases[n % bases.count]
             for _ in 0..<Int.random(in: 1...3, using: &rng) where !input.isEmpty { input = Self.mutate(input, &rng) }
             let codec = n % 3 == 0 ? tight : MessageCodec.standard

@@ -119,6 +119,73 @@ struct ZMQSocketTests {
         #expect(try pull.receive() == [[4]])
     }
 
+    @Test("HWM over ipc: a reader that stops reading eventually stops the writer")
+    func highWaterMarkIPC() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pull = try ZMQSocket(context: context, type: .pull)
+        try pull.configure(ZMQSocketOptions(linger: 0, receiveHighWaterMark: 4))
+        try pull.bind("ipc://\(dir)/hwm.sock")
+        let push = try ZMQSocket(context: context, type: .push)
+        try push.configure(ZMQSocketOptions(linger: 0, sendHighWaterMark: 4, sendTimeout: 2000))
+        try push.connect("ipc://\(dir)/hwm.sock")
+        let frame = [UInt8](repeating: 7, count: 64 << 10)
+        try push.send([frame])   // blocks until the connection is up
+        var queued = 1
+        let t0 = DispatchTime.now()
+        // Kernel socket buffers add some slack beyond the 4 + 4 messages, but the writer must stop:
+        // trySend keeps failing once the reader's queue, the socket buffers and the writer's queue are full.
+        var failuresInARow = 0
+        while failuresInARow < 10 && milliseconds(since: t0) < 3000 {
+            if try push.trySend([frame]) { queued += 1; failuresInARow = 0 } else { failuresInARow += 1; Thread.sleep(forTimeInterval: 0.02) }
+        }
+        #expect(failuresInARow == 10)
+        #expect(queued >= 8 && queued < 400, "queued \(queued)")
+        for _ in 0..<queued { #expect(try pull.receive(timeoutMilliseconds: 2000)?.first?.count == frame.count) }
+    }
+
+    @Test("a frame over MAXMSGSIZE never reaches the application")
+    func maxMessageSize() throws {
+        let pull = try ZMQSocket(context: context, type: .pull)
+        try pull.configure(ZMQSocketOptions(linger: 0, maxMessageSize: 1000))
+        try pull.bind("tcp://127.0.0.1:0")
+        let ep = try pull.lastEndpoint()
+        let big = try ZMQSocket(context: context, type: .push)
+        try big.set(.linger, 0)
+        try big.connect(ep)
+        try big.send([[UInt8](repeating: 1, count: 5000)])
+        #expect(try pull.receive(timeoutMilliseconds: 300) == nil)
+        let small = try ZMQSocket(context: context, type: .push)
+        try small.set(.linger, 0)
+        try small.connect(ep)
+        try small.send([[UInt8](repeating: 2, count: 1000)])
+        #expect(try pull.receive(timeoutMilliseconds: 2000) == [[UInt8](repeating: 2, count: 1000)])
+    }
+
+    @Test("version mismatch end to end: the ROUTER answers REJECT, the worker understands it")
+    func rejectFlow() throws {
+        let router = try ZMQSocket(context: context, type: .router)
+        try router.configure(ZMQSocketOptions(linger: 0, receiveTimeout: 2000))
+        try router.bind("tcp://127.0.0.1:0")
+        let worker = try ZMQSocket(context: context, type: .dealer)
+        try worker.configure(ZMQSocketOptions(linger: 0, receiveTimeout: 2000))
+        try worker.connect(try router.lastEndpoint())
+        var hello = try MessageCodec.encode(.hello(Hello(workerID: "w9", keyscopeVersion: "9.0", cores: 2, threads: 2, memoryBytes: 1 << 30)))
+        hello[0][4] = 9   // a worker from the future
+        try worker.send(hello)
+        let frames = try router.receive()
+        do {
+            _ = try MessageCodec.standard.decode(routed: frames)
+            Issue.record("a version-9 HELLO was accepted")
+        } catch let ProtocolError.versionMismatch(received, expected) {
+            #expect(received == 9)
+            let reject = Message.reject(Reject(expectedVersion: expected, reason: "coordinator speaks protocol \(expected)"))
+            try router.send(try MessageCodec.standard.encode(reject, to: frames[0]))
+        }
+        #expect(try MessageCodec.decode(frames: try worker.receive())
+                == .reject(Reject(expectedVersion: MessageCodec.protocolVersion, reason: "coordinator speaks protocol 1")))
+    }
+
     @Test("ROUTER_MANDATORY: unknown routing id is an error, not a silent drop")
     func routerMandatory() throws {
         let router = try ZMQSocket(context: context, type: .router)

@@ -6,7 +6,7 @@ import Math
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (ratios against a baseline in the same run).",
-        subcommands: [BenchGemm.self])
+        subcommands: [BenchGemm.self, BenchForward.self, BenchProtocol.self])
 }
 
 /// Raw `cblas_sgemm` against `Tensor.linear` on the same shapes.
@@ -17,6 +17,23 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Input width.") var k = 4096
     @Option(help: "BLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Repetitions (best is reported).") var repeats = 5
+
+    /// Best GFLOP/s of raw `cblas_sgemm` (A·Bᵀ, the Linear layout) on one shape.
+    static func rawSgemm(m: Int, n: Int, k: Int, threads: Int, repeats: Int) throws -> Double {
+        Compute.setThreads(threads)
+        var rng = SplitMix64(seed: 2)
+        let a = (0..<(m * k)).map { _ in rng.nextFloat() - 0.5 }, w = (0..<(n * k)).map { _ in rng.nextFloat() - 0.5 }
+        var c = [Float](repeating: 0, count: m * n)
+        var best = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            let t0 = Date()
+            a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in c.withUnsafeMutableBufferPointer { cp in
+                BLAS.sgemm(transB: true, m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: wp.baseAddress!, ldb: k, c: cp.baseAddress!, ldc: n)
+            } } }
+            best = min(best, Date().timeIntervalSince(t0))
+        }
+        return 2.0 * Double(m) * Double(n) * Double(k) / best / 1e9
+    }
 
     func run() throws {
         Compute.setThreads(threads)

@@ -53,7 +53,7 @@ public struct Calibration: Sendable, Equatable {
     }
 
     /// The main-pass projection in Float32: y = k·P̃ − c with P̃ = diag(1/σ)·P (zero rows where σ = 0)
-    /// and c = (μ/σ)·P, so y = zP is ONE sgemm over the raw keys (no centred copy of the keys).
+    /// and c = (μ/σ)·P, so y = zP is one matrix product over the raw keys (no centred copy of the keys).
     /// Float32 rounding of c is the price: |y| error ≈ 1e-7·(|c| + |k·P̃|).
     public func projection() -> (matrix: [Float], offset: [Float]) {
         let d = width, r = components

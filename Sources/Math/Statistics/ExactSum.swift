@@ -11,11 +11,17 @@ enum ExactSum {
     static let limit: Double = 85070591730234615865843651857942052864.0  // 2^126
 
     /// `value` rounded to the fixed-point grid; nil when non-finite or out of range.
+    /// Fast path: |v·2⁶⁴| < 2⁶³ rounds through Int64; above that v·2⁶⁴ is already an integer (exponent
+    /// ≥ 63 > 52), assembled from its significand bits. (The generic `Int128(Double)` is ~50× slower,
+    /// which mattered for the 8.4 M entries of a 4096-wide Σxxᵀ per block.)
     @inline(__always)
     static func fixed(_ value: Double) -> Int128? {
-        let s = (value * scale).rounded(.toNearestOrEven)
-        guard s.isFinite, abs(s) < limit else { return nil }
-        return Int128(s)
+        let s = value * scale  // exact: scaling by a power of two
+        let a = abs(s)
+        if a < 9223372036854775808.0 { return Int128(Int64(s.rounded(.toNearestOrEven))) }
+        guard a < limit else { return nil }  // also rejects NaN/Inf
+        let mag = Int128(UInt64(1) << 52 | s.significandBitPattern) << (Int(s.exponent) - 52)
+        return s < 0 ? -mag : mag
     }
 
     /// Adds `values` (Float64) into `into` element-wise; returns false on overflow.

@@ -33,7 +33,8 @@ public enum MMD {
         let sigma = distances.count % 2 == 1 ? distances[h] : (distances[h - 1] + distances[h]) / 2
         guard sigma > 0, sigma.isFinite else { return nil }
         let gamma = 1 / (2 * sigma * sigma)
-        var kernel = d2
+        var kernel = d2  // moved, not copied: d2 is not used again (keeps peak memory at one N×N matrix)
+        d2 = []
         for i in 0..<kernel.count { kernel[i] = exp(-kernel[i] * gamma) }
         var rowSum = [Double](repeating: 0, count: total)
         for i in 0..<total { var s = 0.0; for j in 0..<total { s += kernel[i * total + j] }; rowSum[i] = s }

@@ -2,10 +2,13 @@
 /// y and the bottom-k key subsample per modality. Workers `add` and serialize; the coordinator
 /// deserializes, `merge`s in any order and analyses. Serialized bytes are identical for any split.
 ///
-/// y = zP is computed as ONE Float32 sgemm over the raw keys, y = k·P̃ − c (`Calibration.projection`).
+/// y = zP is one Float32 pass over the raw keys, y = k·P̃ − c (`Calibration.projection`), so the keys
+/// are read once and never centred or copied. It runs in `ProjectionKernel` rather than sgemm because
+/// its bits must not depend on the BLAS thread count (see there). Moments use plain loops (r is small)
+/// for the same reason.
 /// A token whose y has a NaN/±Inf component (every key with a NaN/±Inf does) is counted in
 /// `excludedTokens` and appears nowhere else. Moments use the exact fixed-point scheme of
-/// `CalibrationAccumulator` (per block and modality, ≤ 2048 rows per Float64 `dsyrk`).
+/// `CalibrationAccumulator` (per block and modality, ≤ 2048 rows per Float64 partial sum).
 public struct MainPassAccumulator: Sendable {
     public let calibration: Calibration
     public let calibrationFingerprint: UInt64
@@ -28,8 +31,7 @@ public struct MainPassAccumulator: Sendable {
     public private(set) var overflowed = false
     public private(set) var subsample: [KeySubsample]
 
-    private let projectionMatrix: [Float]
-    private let projectionOffset: [Float]
+    private let kernel: ProjectionKernel
     private let ranges: [(lo: Double, hi: Double)]
 
     var triangle: Int { components * (components + 1) / 2 }
@@ -50,7 +52,8 @@ public struct MainPassAccumulator: Sendable {
         momentSum = [Int128](repeating: 0, count: 2 * options.groups * r)
         momentSquares = [Int128](repeating: 0, count: 2 * options.groups * r * (r + 1) / 2)
         subsample = [KeySubsample(capacity: options.subsampleSize), KeySubsample(capacity: options.subsampleSize)]
-        (projectionMatrix, projectionOffset) = calibration.projection()
+        let (matrix, offset) = calibration.projection()
+        kernel = ProjectionKernel(matrix: matrix, offset: offset, width: calibration.width, components: r)
         ranges = (0..<r).map { calibration.binRange($0) }
     }
 
@@ -61,17 +64,11 @@ public struct MainPassAccumulator: Sendable {
     /// Adds one sample's keys for this layer.
     public mutating func add(_ block: KeyBlock) throws {
         try block.validate(width: calibration.width, file: "MainPassAccumulator.add")
-        let t = block.keys.rows, d = calibration.width, r = components, b = bins
+        let t = block.keys.rows, r = components, b = bins
         guard t > 0 else { return }
         var y = [Float](repeating: 0, count: t * r)
         block.keys.data.withUnsafeBufferPointer { k in
-            projectionMatrix.withUnsafeBufferPointer { p in
-                y.withUnsafeMutableBufferPointer { out in
-                    BLAS.sgemm(m: t, n: r, k: d, a: k.baseAddress!, lda: d, b: p.baseAddress!, ldb: r,
-                               c: out.baseAddress!, ldc: r)
-                    for i in 0..<t { for j in 0..<r { out[i * r + j] -= projectionOffset[j] } }
-                }
-            }
+            y.withUnsafeMutableBufferPointer { out in kernel.apply(keys: k.baseAddress!, rows: t, out: out.baseAddress!) }
         }
         let g = StatHash.group(seed: seed, sampleId: block.sampleId, groups: groups)
         var idBytes = Array(block.sampleId.utf8)
@@ -112,10 +109,17 @@ public struct MainPassAccumulator: Sendable {
         momentCount[cell] += Int64(n)
         var s = [Double](repeating: 0, count: r)
         var q = [Double](repeating: 0, count: r * r)
+        // Plain loops, ascending rows: r is small, and this keeps the bits independent of BLAS threads.
         rows.withUnsafeBufferPointer { a in
-            for i in 0..<n { for j in 0..<r { s[j] += a[i * r + j] } }
             q.withUnsafeMutableBufferPointer { c in
-                BLAS.dsyrkTransposed(n: r, k: n, a: a.baseAddress!, lda: r, c: c.baseAddress!, ldc: r)
+                for row in 0..<n {
+                    let y = a.baseAddress! + row * r
+                    for i in 0..<r {
+                        let yi = y[i]
+                        s[i] += yi
+                        for j in i..<r { c[i * r + j] += yi * y[j] }
+                    }
+                }
             }
         }
         for j in 0..<r {

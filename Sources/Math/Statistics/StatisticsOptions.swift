@@ -71,6 +71,24 @@ public struct StatisticsOptions: Codable, Sendable, Equatable {
         self.seed = seed
     }
 
+    enum CodingKeys: String, CodingKey {
+        case components, bins, groups, bootstrapDraws, permutationDraws, subsampleSize, calibrationSamples, seed
+    }
+
+    /// Missing keys take their defaults, so a plan or sweep file may name only what it changes.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = StatisticsOptions()
+        components = try c.decodeIfPresent(Int.self, forKey: .components) ?? d.components
+        bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? d.bins
+        groups = try c.decodeIfPresent(Int.self, forKey: .groups) ?? d.groups
+        bootstrapDraws = try c.decodeIfPresent(Int.self, forKey: .bootstrapDraws) ?? d.bootstrapDraws
+        permutationDraws = try c.decodeIfPresent(Int.self, forKey: .permutationDraws) ?? d.permutationDraws
+        subsampleSize = try c.decodeIfPresent(Int.self, forKey: .subsampleSize) ?? d.subsampleSize
+        calibrationSamples = try c.decodeIfPresent(Int.self, forKey: .calibrationSamples) ?? d.calibrationSamples
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+    }
+
     /// Rejects values the statistics cannot run with; the message names the field.
     public func validate() throws {
         func check(_ ok: Bool, _ field: String, _ value: Int, _ rule: String) throws {

@@ -51,9 +51,11 @@ public enum ProtocolBenchmark {
 
         let failure = BenchFailure()
         let finished = DispatchSemaphore(value: 0)
-        // The router is handed to the echo thread and not touched here again (single-owner rule).
+        // The router is handed to the echo thread until `finished` (single-owner rule). It is closed
+        // here, after the dealer has every reply: closing it in the thread with linger 0 would drop
+        // the last replies still queued for sending.
         Thread {
-            defer { router.close(); finished.signal() }
+            defer { finished.signal() }
             do {
                 for _ in 0..<messages {
                     let frames = try router.receive()
@@ -74,14 +76,23 @@ public enum ProtocolBenchmark {
         }
         let start = DispatchTime.now()
         var sent = 0, received = 0
-        while received < messages {
-            while sent < messages && sent - received < window { try dealer.send(try request(sent)); sent += 1 }
-            let reply = try dealer.receive()
-            if useCodec { _ = try MessageCodec.standard.decode(frames: reply) }
-            received += 1
+        do {
+            while received < messages {
+                while sent < messages && sent - received < window { try dealer.send(try request(sent)); sent += 1 }
+                let reply = try dealer.receive()
+                if useCodec { _ = try MessageCodec.standard.decode(frames: reply) }
+                received += 1
+            }
+        } catch {
+            // Prefer the echo thread's error: it is usually the cause of a stalled dealer.
+            if finished.wait(timeout: .now() + 2) == .success { router.close() }
+            dealer.close()
+            if let message = failure.message { throw ZMQError.invalidArgument(operation: "benchmark echo", detail: message) }
+            throw error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         finished.wait()
+        router.close()
         dealer.close()
         if let message = failure.message { throw ZMQError.invalidArgument(operation: "benchmark echo", detail: message) }
         return Result(transport: transport.description, messages: messages, payloadBytes: payloadBytes, seconds: seconds,

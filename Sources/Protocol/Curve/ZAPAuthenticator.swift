@@ -24,6 +24,8 @@ public final class ZAPAuthenticator: @unchecked Sendable {
 
     /// The handler thread holds only `core`, so dropping the authenticator stops it (via `deinit`).
     private let core: ZAPCore
+    /// The context whose `inproc://zeromq.zap.01` this handler serves.
+    public let context: ZMQContext
 
     /// - Parameters:
     ///   - allowedPublicKeys: Z85 client public keys that may connect.
@@ -31,6 +33,7 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     public init(context: ZMQContext = .shared, allowedPublicKeys: [String],
                 log: @escaping Logger = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws(ZMQError) {
         core = ZAPCore(allowed: try Self.rawKeys(allowedPublicKeys), log: log)
+        self.context = context
         let socket = try ZMQSocket(context: context, type: .rep)
         try socket.set(.linger, 0)
         try socket.bind(Self.endpoint)   // bound before init returns, so no handshake slips past
@@ -49,12 +52,17 @@ public final class ZAPAuthenticator: @unchecked Sendable {
         core.lock.withLock { core.allowed = raw }
     }
 
+    /// False once `stop()` was called or the context was terminated.
+    public var isRunning: Bool { core.lock.withLock { core.running && !core.stopping } }
+
     public var refusedCount: Int { core.lock.withLock { core.refused } }
     public var acceptedCount: Int { core.lock.withLock { core.accepted } }
     /// The most recent refusals (at most 100).
     public var refusals: [ZAPRefusal] { core.lock.withLock { core.refusalLog } }
 
     /// Stops the handler thread and closes its socket (waits at most one poll interval). Idempotent.
+    /// Close the CURVE server sockets first: once no handler is bound, libzmq 4.3.4 lets every
+    /// well-formed CURVE client in.
     public func stop() { core.stop() }
 
     private static func rawKeys(_ keys: [String]) throws(ZMQError) -> Set<[UInt8]> {

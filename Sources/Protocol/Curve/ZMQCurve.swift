@@ -60,11 +60,15 @@ public enum ZMQCurve {
 }
 
 extension ZMQSocket {
-    /// Makes this (binding) socket a CURVE server with the given secret key. Call before `bind`, and
-    /// start a `ZAPAuthenticator` on the same context first so every client key is checked.
+    /// Makes this (binding) socket a CURVE server with the given secret key. Call before `bind`.
+    /// `authenticator` must be running on this socket's context: libzmq 4.3.4 admits every
+    /// well-formed client key when no ZAP handler is bound, so a CURVE server without one is refused here.
     /// - Parameter domain: ZAP domain reported to the authenticator.
-    public func makeCurveServer(secretKey: String, domain: String = "keyscope") throws(ZMQError) {
+    public func makeCurveServer(secretKey: String, authenticator: ZAPAuthenticator, domain: String = "keyscope") throws(ZMQError) {
         guard ZMQCurve.decode(secretKey) != nil else { throw ZMQCurve.badKey("setsockopt(CURVE_SECRETKEY)", secretKey) }
+        guard authenticator.context === context, authenticator.isRunning else {
+            throw ZMQError.invalidArgument(operation: "makeCurveServer", detail: "needs a running ZAPAuthenticator on the same context")
+        }
         try set(.curveServer, 1)
         try setString(ZMQ_CURVE_SECRETKEY, "CURVE_SECRETKEY", secretKey)
         try setString(ZMQ_ZAP_DOMAIN, "ZAP_DOMAIN", domain)

@@ -105,8 +105,8 @@ public struct MessageCodec: Sendable {
         return frames
     }
 
-    private func checkBlob(_ n: Int, _ field: String) throws(ProtocolError) {
-        guard n <= limits.maxBlobBytes else { throw .limitExceeded(field: field, value: n, limit: limits.maxBlobBytes) }
+    private func checkBlob(_ n: Int, _ field: @autoclosure () -> String) throws(ProtocolError) {
+        guard n <= limits.maxBlobBytes else { throw .limitExceeded(field: field(), value: n, limit: limits.maxBlobBytes) }
     }
 
     // MARK: Decode
@@ -145,8 +145,8 @@ public struct MessageCodec: Sendable {
         func bulkCount(_ n: Int) throws(ProtocolError) {
             guard bulk.count == n else { throw .frameCount(message: "\(type)", expected: 2 + n, actual: frames.count) }
         }
-        func blobFrame(_ b: [UInt8], _ field: String) throws(ProtocolError) -> [UInt8] {
-            guard b.count <= limits.maxBlobBytes else { throw .limitExceeded(field: field, value: b.count, limit: limits.maxBlobBytes) }
+        func blobFrame(_ b: [UInt8], _ field: @autoclosure () -> String) throws(ProtocolError) -> [UInt8] {
+            guard b.count <= limits.maxBlobBytes else { throw .limitExceeded(field: field(), value: b.count, limit: limits.maxBlobBytes) }
             return b
         }
 

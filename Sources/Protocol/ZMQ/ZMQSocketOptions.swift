@@ -153,7 +153,9 @@ public struct ZMQSocketOptions: Sendable, Equatable {
         self.tcpKeepalive = tcpKeepalive
     }
 
-    /// keyscope's defaults for coordinator/worker sockets: linger 0 (never hang on exit),
+    /// keyscope's defaults for coordinator/worker sockets: linger 0 (never hang on exit — but a message
+    /// still queued when the socket closes is dropped, so send a final SHUTDOWN/RESULT only to a peer
+    /// that acknowledges it, or raise linger for that socket before closing),
     /// ZMTP heartbeats every second with a 5 s timeout (DESIGN §6), reconnect backoff 1 → 32 s
     /// (zguide ch. 4), frames bounded by `ProtocolLimits.standard.maxBlobBytes`.
     public static let keyscopeDefault = ZMQSocketOptions(

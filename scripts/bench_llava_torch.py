@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Time transformers' LlamaDecoderLayer forward (Float32, CPU) at the shape `keyscope bench forward` uses,
+for a side-by-side ratio. Usage: bench_llava_torch.py [--hidden 4096 --intermediate 11008 --heads 32
+--kv-heads 32 --layers 2 --tokens 640 --threads 2 --repeats 1]. Prints one JSON line."""
+import argparse
+import json
+import time
+
+import torch
+from transformers import LlamaConfig
+from transformers.models.llama.modeling_llama import LlamaDecoderLayer, LlamaRotaryEmbedding
+
+p = argparse.ArgumentParser()
+for name, default in [("hidden", 4096), ("intermediate", 11008), ("heads", 32), ("kv-heads", 32), ("layers", 2),
+                      ("tokens", 640), ("threads", 2), ("repeats", 1)]:
+    p.add_argument("--" + name, type=int, default=default)
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+torch.manual_seed(0)
+cfg = LlamaConfig(hidden_size=a.hidden, intermediate_size=a.intermediate, num_attention_heads=a.heads,
+                  num_key_value_heads=a.kv_heads, num_hidden_layers=a.layers)
+cfg._attn_implementation = "sdpa"
+layers = [LlamaDecoderLayer(cfg, i).eval() for i in range(a.layers)]
+rope = LlamaRotaryEmbedding(cfg)
+x = torch.randn(1, a.tokens, a.hidden)
+pos = torch.arange(a.tokens)[None]
+mask = torch.full((a.tokens, a.tokens), float("-inf")).triu(1)[None, None]
+
+
+def forward():
+    h = x
+    with torch.no_grad():
+        pe = rope(h, pos)
+        for layer in layers:
+            out = layer(h, attention_mask=mask, position_ids=pos, position_embeddings=pe)
+            h = out[0] if isinstance(out, tuple) else out
+    return h
+
+
+forward()
+best = float("inf")
+for _ in range(a.repeats):
+    t0 = time.perf_counter()
+    forward()
+    best = min(best, time.perf_counter() - t0)
+d, hd, T = a.hidden, a.hidden // a.heads, a.tokens
+flops = a.layers * (2 * T * d * (a.heads * hd + 2 * a.kv_heads * hd) + 2 * T * a.heads * hd * d
+                    + 6 * T * d * a.intermediate + 4 * a.heads * T * T * hd)
+print(json.dumps({"impl": "transformers", "tokens": T, "layers": a.layers, "threads": a.threads, "seconds": best,
+                  "tokens_per_second": T / best, "gflop_per_second": flops / best / 1e9}))
