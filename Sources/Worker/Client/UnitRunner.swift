@@ -4,7 +4,7 @@ import Foundation
 import Protocol
 
 /// A finished unit waiting to be reported.
-enum UnitOutcome: Sendable, Equatable {
+enum RunnerOutcome: Sendable, Equatable {
     case result(Assign, blob: [UInt8])
     case failure(Assign, message: String, retryable: Bool)
 }
@@ -15,7 +15,7 @@ final class UnitRunner: @unchecked Sendable {
     private let executor: any UnitExecutor
     private let condition = NSCondition()
     private var queue: [Assign] = []
-    private var outcomes: [UnitOutcome] = []
+    private var outcomes: [RunnerOutcome] = []
     private var current: Assign?
     private var stopped = false
     private var thread: Thread?
@@ -49,7 +49,7 @@ final class UnitRunner: @unchecked Sendable {
         condition.unlock()
     }
 
-    func takeOutcomes() -> [UnitOutcome] {
+    func takeOutcomes() -> [RunnerOutcome] {
         condition.lock()
         defer { condition.unlock() }
         let out = outcomes
@@ -78,7 +78,7 @@ final class UnitRunner: @unchecked Sendable {
             current = assign
             condition.unlock()
 
-            let outcome: UnitOutcome
+            let outcome: RunnerOutcome
             do {
                 let blob = try executor.execute(spec: assign.spec, phase: Int(assign.phase.rawValue))
                 outcome = .result(assign, blob: blob)

@@ -24,7 +24,7 @@ public final class WorkerClient: @unchecked Sendable {
     private var socket: ZMQSocket?
     private var heartbeatSequence: UInt64 = 0
     /// Outcomes not yet handed to a socket (e.g. finished while disconnected).
-    private var outbox: [UnitOutcome] = []
+    private var outbox: [RunnerOutcome] = []
 
     public init(config: WorkerClientConfig, executor: any UnitExecutor, context: ZMQContext = .shared,
                 onEvent: @escaping @Sendable (WorkerEvent) -> Void = { _ in }) {
@@ -169,7 +169,7 @@ public final class WorkerClient: @unchecked Sendable {
 
     private func flushOutbox() {
         guard socket != nil, !outbox.isEmpty else { return }
-        var unsent: [UnitOutcome] = []
+        var unsent: [RunnerOutcome] = []
         for outcome in outbox {
             switch outcome {
             case let .result(a, blob):
