@@ -102,6 +102,23 @@ import Testing
         #expect(resumed.lease(to: "w", now: 0) == nil)
     }
 
+    @Test func appendedUnitsContinueTheCanonicalOrder() throws {
+        let dir = TemporaryDirectory()
+        let j = try Self.create(dir)
+        defer { j.close() }
+        let more = [WorkUnit(id: 2, phase: 2, spec: [2]), WorkUnit(id: 0, phase: 2, spec: [])]
+        try j.appendUnits(more)
+        #expect(try j.loadRecords().map(\.unit.id) == [5, 3, 9, 1, 2, 0])
+        #expect(throws: RunJournalError.duplicateUnitID(path: j.path, unitID: 3)) {
+            try j.appendUnits([WorkUnit(id: 7, phase: 2, spec: []), WorkUnit(id: 3, phase: 2, spec: [])])
+        }
+        #expect(try j.status().total == 6)  // nothing of the refused batch was added
+        var s = try Scheduler(records: Array(try j.loadRecords().prefix(4)))
+        try s.append(more)
+        #expect(s.allRecords.map(\.unit.id) == [5, 3, 9, 1, 2, 0] && s.progress(now: 0).pending == 6)
+        #expect(throws: SchedulerError.duplicateUnitID(2)) { try s.append([more[0]]) }
+    }
+
     @Test func closeWithoutFinishingThenReopen() throws {
         let dir = TemporaryDirectory()
         let j = try Self.create(dir)

@@ -26,10 +26,12 @@ final class Cluster: @unchecked Sendable {
     /// nil: the run directory's ipc socket.
     var tcpEndpoint: String? = nil
     var prefetch = 1
+    var whenFinished = FinishPolicy.shutdownWorkers
 
     func serverConfig() throws -> CoordinatorServerConfig {
         var c = try CoordinatorServerConfig(run: run, scheduler: Self.scheduler, prefetch: prefetch)
         if let tcpEndpoint { c.endpoint = tcpEndpoint }
+        c.whenFinished = whenFinished
         c.socketOptions = Timing.socketOptions
         c.progressInterval = 0.1
         c.drainSeconds = 0.3
@@ -49,8 +51,10 @@ final class Cluster: @unchecked Sendable {
         return (server, background)
     }
 
-    func startWorker(_ id: String, _ executor: SumExecutor, endpoint: String? = nil) -> (WorkerClient, Background<WorkerExit>) {
-        let client = WorkerClient(config: Timing.worker(id, endpoint ?? (try! run.ipcEndpoint())), executor: executor)
+    func startWorker(_ id: String, _ executor: SumExecutor, endpoint: String? = nil,
+                     events: Log<WorkerEvent>? = nil) -> (WorkerClient, Background<WorkerExit>) {
+        let client = WorkerClient(config: Timing.worker(id, endpoint ?? (try! run.ipcEndpoint())), executor: executor,
+                                  onEvent: { events?.append($0) })
         return (client, Background("worker \(id)") { try client.run() })
     }
 
@@ -250,5 +254,31 @@ func rawDealer(_ endpoint: String) throws -> ZMQSocket {
         #expect(summary.finished && summary.progress.done == 6 && summary.counters.assignsSent == 6)
         #expect(try cluster.results().count == 6)
         #expect(!FileManager.default.fileExists(atPath: cluster.run.socketPath))
+    }
+
+    @Test func secondPhaseIsAddedWithoutWorkersReconnecting() throws {
+        let cluster = try Cluster(unitValues: (0..<4).map { [Int32($0)] })  // phase 2 units 10…13
+        cluster.whenFinished = .keepServing
+        let (server, coordinator) = try cluster.startServer()
+        let workerEvents = Log<WorkerEvent>()
+        let (_, worker) = cluster.startWorker("w", SumExecutor(delay: 0.01), events: workerEvents)
+        func finishedCount() -> Int { cluster.count { if case .finished = $0 { true } else { false } } }
+        try waitUntil("first batch finished") { finishedCount() == 1 }
+        usleep(300_000)  // longer than the 250 ms silence limit: the idle worker must stay connected
+        let more = (0..<3).map { WorkUnit(id: 20 + $0, phase: 1, spec: Toy.spec([Int32(50 + $0)])) }
+        try server.addUnits(more)
+        #expect(throws: RunJournalError.duplicateUnitID(path: cluster.run.journalPath, unitID: 20)) { try server.addUnits([more[0]]) }
+        #expect(throws: CoordinatorServerError.invalidPhase(unitID: 99, phase: 7)) {
+            try server.addUnits([WorkUnit(id: 99, phase: 7, spec: [])])
+        }
+        try waitUntil("second batch finished") { finishedCount() == 2 }
+        server.requestStop(shutdownWorkers: true)
+        let summary = try coordinator.wait(timeout: 5)
+        #expect(summary.finished && summary.progress.done == 7)
+        #expect(try worker.wait(timeout: 5) == .shutdown(reason: "coordinator stopped"))
+        #expect(workerEvents.all.filter { if case .connecting = $0 { true } else { false } }.count == 1)
+        var order: [Int] = []
+        try cluster.journal.forEachResult { order.append($0.unit.id) }
+        #expect(order == [10, 11, 12, 13, 20, 21, 22])
     }
 }

@@ -197,6 +197,24 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
+    /// Appends pending units after the existing ones (canonical order continues), atomically.
+    /// Ids must be new: a repeated id throws `duplicateUnitID` and nothing is added.
+    public func appendUnits(_ units: [WorkUnit]) throws {
+        try writing("append \(units.count) units") {
+            try db.transaction {
+                var seen = Set<Int>()
+                for u in units where try !seen.insert(u.id).inserted || unitExists(u.id) {
+                    throw RunJournalError.duplicateUnitID(path: path, unitID: u.id)
+                }
+                let start = try db.scalarInt("SELECT coalesce(max(seq) + 1, 0) FROM units") ?? 0
+                let insert = try db.prepare("INSERT INTO units (id, seq, phase, spec, state) VALUES (?, ?, ?, ?, 'pending')")
+                for (offset, u) in units.enumerated() {
+                    try insert.bind(.int(u.id), .int(start + offset), .int(u.phase), .blob(u.spec)).run()
+                }
+            }
+        }
+    }
+
     /// Persists a unit's scheduling state (after a lease, failure or quarantine). A unit already
     /// `done` is never moved back: results are final.
     public func save(_ record: UnitRecord) throws {

@@ -101,6 +101,20 @@ public struct Scheduler: Sendable {
         try self.init(records: units.map { UnitRecord(unit: $0) }, config: config)
     }
 
+    /// Adds units after the existing ones in canonical order (e.g. the main pass once calibration
+    /// is merged). All ids must be new.
+    public mutating func append(_ units: [WorkUnit]) throws(SchedulerError) {
+        var seen = Set<Int>()
+        for u in units where indexByID[u.id] != nil || !seen.insert(u.id).inserted {
+            throw .duplicateUnitID(u.id)
+        }
+        for u in units {
+            indexByID[u.id] = records.count
+            records.append(UnitRecord(unit: u))
+            stateCounts[.pending, default: 0] += 1
+        }
+    }
+
     // MARK: Queries
 
     public var unitCount: Int { records.count }

@@ -19,7 +19,7 @@ public enum CoordinatorEvent: Sendable, Equatable {
     /// A message that could not be decoded or broke the protocol; it was dropped.
     case malformed(reason: String, detail: String)
     case progress(RunProgress)
-    /// Every unit is terminal; SHUTDOWN was sent to the workers.
+    /// Every unit is terminal (with `.shutdownWorkers`, SHUTDOWN is sent to the workers next).
     case finished(RunProgress)
 }
 

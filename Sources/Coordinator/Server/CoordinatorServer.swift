@@ -29,6 +29,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     private var countersValue = CoordinatorCounters()
     private var progressValue: RunProgress
     private var boundEndpointValue: String?
+    private var addedUnits: [WorkUnit] = []
 
     /// Restores the scheduler from `journal` (finished units stay finished; leased ones are pending).
     /// Events and results are delivered on the loop thread; the sink sees accepted results in
@@ -65,6 +66,19 @@ public final class CoordinatorServer: @unchecked Sendable {
         lock.withLock {
             stopRequested = true
             shutdownOnStop = shutdownWorkers
+        }
+    }
+
+    /// Adds units to a running (or not yet started) server, e.g. the main pass after calibration
+    /// with `whenFinished: .keepServing`. They are journaled before this returns, so a crash right
+    /// after still finds them; the loop thread picks them up within one poll interval.
+    public func addUnits(_ units: [WorkUnit]) throws {
+        for u in units where !(0...255).contains(u.phase) || UnitPhase(rawValue: UInt8(u.phase)) == nil {
+            throw CoordinatorServerError.invalidPhase(unitID: u.id, phase: u.phase)
+        }
+        try lock.withLock {
+            try journal.appendUnits(units)
+            addedUnits += units
         }
     }
 
@@ -114,6 +128,7 @@ public final class CoordinatorServer: @unchecked Sendable {
         var nextProgress = now + config.progressInterval
         var drainUntil: Double? = nil
         var stoppedEarly = false
+        var announcedFinish = false
 
         while true {
             let (stop, shutdown) = lock.withLock { (stopRequested, shutdownOnStop) }
@@ -133,6 +148,14 @@ public final class CoordinatorServer: @unchecked Sendable {
             if ready[0].contains(.readable) { try drain(socket, draining: drainUntil != nil) }
 
             now = clock.now
+            let added = lock.withLock { () -> [WorkUnit] in
+                defer { addedUnits.removeAll() }
+                return addedUnits
+            }
+            if !added.isEmpty, drainUntil == nil {
+                try scheduler.append(added)  // the journal already refused duplicates
+                announcedFinish = false
+            }
             // While draining, workers that got SHUTDOWN go quiet on purpose: no liveness, no beats.
             if drainUntil == nil {
                 try handle(scheduler.tick(now: now))
@@ -146,11 +169,13 @@ public final class CoordinatorServer: @unchecked Sendable {
                     onEvent(.progress(scheduler.progress(now: now)))
                     nextProgress = now + config.progressInterval
                 }
-                if scheduler.isFinished {
-                    let p = scheduler.progress(now: now)
-                    broadcastShutdown("run finished")
-                    onEvent(.finished(p))
-                    drainUntil = now + config.drainSeconds
+                if scheduler.isFinished && !announcedFinish {
+                    announcedFinish = true
+                    onEvent(.finished(scheduler.progress(now: now)))
+                    if config.whenFinished == .shutdownWorkers {
+                        broadcastShutdown("run finished")
+                        drainUntil = now + config.drainSeconds
+                    }
                 }
             }
         }

@@ -2,6 +2,15 @@
 
 import Protocol
 
+/// What the server does once every unit is done or quarantined.
+public enum FinishPolicy: Sendable, Equatable {
+    /// Send SHUTDOWN to the workers, drain for `drainSeconds`, return from `run()`.
+    case shutdownWorkers
+    /// Emit `.finished` and keep serving (heartbeats, registrations) so the caller can `addUnits`
+    /// for a next phase without the workers reconnecting; `requestStop` ends it.
+    case keepServing
+}
+
 public struct CoordinatorServerConfig: Sendable {
     /// Where the ROUTER binds: `ipc://<run dir>/coordinator.sock` by default, `tcp://…` only when asked.
     public var endpoint: String
@@ -18,6 +27,7 @@ public struct CoordinatorServerConfig: Sendable {
     /// After the last unit, keep answering for this long so workers that were mid-reconnect still
     /// receive SHUTDOWN instead of retrying forever.
     public var drainSeconds: Double
+    public var whenFinished: FinishPolicy
     /// Sample ids and layers put into ASSIGN for logs and routing; the unit's meaning stays in `spec`.
     public var describe: (@Sendable (WorkUnit) -> (sampleIDs: [String], layers: [UInt32]))?
     /// Runs on the new ROUTER before bind, e.g. `{ try $0.makeCurveServer(secretKey: key) }` for CURVE.
@@ -35,6 +45,7 @@ public struct CoordinatorServerConfig: Sendable {
         self.codec = codec
         self.progressInterval = progressInterval
         self.drainSeconds = drainSeconds ?? scheduler.heartbeatInterval * 2
+        self.whenFinished = .shutdownWorkers
         self.describe = describe
     }
 
