@@ -142,6 +142,25 @@ func assign(unit: UInt64, attempt: UInt32 = 1, _ values: [Int32]) -> Message {
         _ = try run.wait(timeout: 5)
     }
 
+    @Test func lastResultIsSentAgainAfterReconnect() throws {
+        let dir = TemporaryDirectory()
+        var fake: FakeCoordinator? = try FakeCoordinator(dir.endpoint)
+        let executor = SumExecutor()
+        let client = WorkerClient(config: Timing.worker("w1", dir.endpoint), executor: executor)
+        let run = Background("worker") { try client.run() }
+        _ = try fake!.hello()
+        try fake!.send(assign(unit: 5, [2, 3]))
+        guard case .result = try fake!.next({ if case .result = $0 { true } else { false } }) else { return }
+        fake = nil  // crashes right after receiving it: the result may never have been journaled
+        let restarted = try FakeCoordinator(dir.endpoint)
+        _ = try restarted.hello(timeout: 3)
+        guard case .result(let again) = try restarted.next(timeout: 2, { if case .result = $0 { true } else { false } }) else { return }
+        #expect(again.unitID == 5 && Toy.decode(again.blobs[0]) == 5)
+        #expect(executor.calls.all.count == 1)  // sent again, not recomputed
+        try restarted.send(.shutdown(Shutdown(reason: "bye")))
+        _ = try run.wait(timeout: 5)
+    }
+
     @Test func rejectEndsTheWorker() throws {
         let dir = TemporaryDirectory()
         let fake = try FakeCoordinator(dir.endpoint)

@@ -212,8 +212,8 @@ public final class CoordinatorServer: @unchecked Sendable {
                 return
             }
             let reason = "protocol version \(received) is not supported; this coordinator speaks \(expected)"
-            send(.reject(Reject(expectedVersion: expected, reason: reason)), to: routing)
             count { $0.rejected += 1 }
+            send(.reject(Reject(expectedVersion: expected, reason: reason)), to: routing)
             onEvent(.workerRejected(receivedVersion: received, reason: reason))
             return
         }

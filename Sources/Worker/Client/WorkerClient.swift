@@ -25,6 +25,10 @@ public final class WorkerClient: @unchecked Sendable {
     private var heartbeatSequence: UInt64 = 0
     /// Outcomes not yet handed to a socket (e.g. finished while disconnected).
     private var outbox: [RunnerOutcome] = []
+    /// Outcomes sent lately, with their send time. There is no ACK, so when the coordinator is
+    /// lost these are sent again after the re-HELLO: one may have died in a closed socket's
+    /// queue, and a repeat costs nothing (results are idempotent by unit and attempt).
+    private var recentlySent: [(time: Double, outcome: RunnerOutcome)] = []
 
     public init(config: WorkerClientConfig, executor: any UnitExecutor, context: ZMQContext = .shared,
                 onEvent: @escaping @Sendable (WorkerEvent) -> Void = { _ in }) {
@@ -115,7 +119,8 @@ public final class WorkerClient: @unchecked Sendable {
                 }
             }
             outbox += runner.takeOutcomes()
-            flushOutbox()
+            // Only into a connection that has proven alive, so nothing sits in a dead pipe.
+            if heardSinceConnect { flushOutbox() }
             let now = monotonicSeconds()
             if now >= nextHeartbeat {
                 heartbeatSequence &+= 1
@@ -126,6 +131,8 @@ public final class WorkerClient: @unchecked Sendable {
                 onEvent(.coordinatorLost(silentSeconds: now - lastHeard))
                 socket.close()
                 self.socket = nil
+                outbox = recentlySent.map(\.outcome) + outbox
+                recentlySent.removeAll()
                 return nil
             }
         }
@@ -168,20 +175,23 @@ public final class WorkerClient: @unchecked Sendable {
     }
 
     private func flushOutbox() {
+        let now = monotonicSeconds()
+        let window = config.heartbeatInterval * Double(2 * config.liveness)  // > silence limit + a beat
+        recentlySent.removeAll { now - $0.time > window }
         guard socket != nil, !outbox.isEmpty else { return }
         var unsent: [RunnerOutcome] = []
         for outcome in outbox {
+            let sent: Bool
             switch outcome {
             case let .result(a, blob):
-                if send(.result(UnitResult(unitID: a.unitID, attempt: a.attempt, leaseID: a.leaseID, blobs: [blob]))) {
-                    onEvent(.completed(unitID: a.unitID, attempt: a.attempt, bytes: blob.count))
-                } else { unsent.append(outcome) }
+                sent = send(.result(UnitResult(unitID: a.unitID, attempt: a.attempt, leaseID: a.leaseID, blobs: [blob])))
+                if sent { onEvent(.completed(unitID: a.unitID, attempt: a.attempt, bytes: blob.count)) }
             case let .failure(a, message, retryable):
-                if send(.error(UnitFailure(unitID: a.unitID, attempt: a.attempt, leaseID: a.leaseID,
-                                           message: message, retryable: retryable))) {
-                    onEvent(.failed(unitID: a.unitID, attempt: a.attempt, message: message, retryable: retryable))
-                } else { unsent.append(outcome) }
+                sent = send(.error(UnitFailure(unitID: a.unitID, attempt: a.attempt, leaseID: a.leaseID,
+                                               message: message, retryable: retryable)))
+                if sent { onEvent(.failed(unitID: a.unitID, attempt: a.attempt, message: message, retryable: retryable)) }
             }
+            if sent { recentlySent.append((now, outcome)) } else { unsent.append(outcome) }
         }
         outbox = unsent
     }
