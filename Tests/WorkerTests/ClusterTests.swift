@@ -1,5 +1,6 @@
 import Coordinator
 import Foundation
+import Math
 import Protocol
 import Testing
 @testable import Worker
@@ -280,5 +281,42 @@ func rawDealer(_ endpoint: String) throws -> ZMQSocket {
         var order: [Int] = []
         try cluster.journal.forEachResult { order.append($0.unit.id) }
         #expect(order == [10, 11, 12, 13, 20, 21, 22])
+    }
+
+    /// The real statistics executor over the cluster: every journaled blob is byte-identical to
+    /// running the same unit in-process, whatever worker computed it.
+    @Test func statisticsUnitsOverTheClusterMatchInProcess() throws {
+        let executor = StatisticsUnitExecutor { _ in SyntheticKeyProvider(width: 8, imageTokens: 6, textTokens: 4) }
+        let stats = StatisticsOptions(components: 4, bins: 8, groups: 4, bootstrapDraws: 10, permutationDraws: 10,
+                                      subsampleSize: 16, calibrationSamples: 8)
+        let specs = (0..<4).map { u in
+            RunUnitSpec(runID: "r", unitID: u, phase: .calibration, modelPath: "-", dataPath: "-",
+                        sampleIDs: (0..<3).map { "s\(u * 3 + $0)" }, layers: [0, 1], variants: [.pre, .post],
+                        statistics: stats, threads: 1)
+        }
+        let tmp = TemporaryDirectory()
+        let run = try RunDirectory.create(runsRoot: tmp.path, runID: "stats")
+        let units = specs.map { WorkUnit($0) }
+        #expect(units.map(\.phase) == [1, 1, 1, 1])
+        let journal = try RunJournal.create(at: run.journalPath, planJSON: "{}", inputHashes: [:],
+                                            units: units + [WorkUnit(id: 99, phase: 1, spec: Array("not json".utf8))])
+        defer { journal.close() }
+        var config = try CoordinatorServerConfig(run: run, scheduler: Cluster.scheduler)
+        config.socketOptions = Timing.socketOptions
+        config.drainSeconds = 0.2
+        let server = try CoordinatorServer(config: config, journal: journal)
+        let coordinator = Background("coordinator") { try server.run() }
+        let workers = (0..<2).map { i in
+            let client = WorkerClient(config: Timing.worker("s\(i)", try! run.ipcEndpoint()), executor: executor)
+            return Background("worker \(i)") { try client.run() }
+        }
+        let summary = try coordinator.wait(timeout: 30)
+        for w in workers { _ = try w.wait(timeout: 5) }
+        #expect(summary.progress.done == 4 && summary.progress.quarantined == 1)
+        var blobs: [Int: [UInt8]] = [:]
+        try journal.forEachResult { blobs[$0.unit.id] = $0.blob }
+        for spec in specs { #expect(blobs[spec.unitID] == (try executor.execute(spec).encoded())) }
+        #expect(try journal.status().quarantinedUnits.first?.unitID == 99)
+        #expect(try journal.status().quarantinedUnits.first?.failures == 1)  // non-retryable: no retries
     }
 }
