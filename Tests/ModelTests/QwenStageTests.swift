@@ -95,6 +95,12 @@ import Testing
                                               reason: "h and w must be multiples of spatial_merge_size 2")) {
             try stage.forward(.tokens(inputIds: [1, 2], pixelValues: pixels, imageGridTHW: [Qwen25VLImageGrid(t: 1, h: 3, w: 8)]))
         }
+        #expect(throws: Qwen25VLError.missingInput("image_grid_thw for pixel_values [24, 1176]")) {
+            try stage.forward(.tokens(inputIds: [1, 2], pixelValues: pixels, imageGridTHW: []))
+        }
+        #expect(throws: Qwen25VLError.missingInput("pixel_values for 1 image grids")) {
+            try stage.forward(.tokens(inputIds: [1, 2], pixelValues: nil, imageGridTHW: [grid]))
+        }
         #expect(throws: Qwen25VLError.tokenOutOfVocabulary(position: 1, id: 999, vocabSize: 512)) {
             try stage.forward(.tokens(inputIds: [1, 999], pixelValues: nil, imageGridTHW: []))
         }

@@ -93,6 +93,9 @@ public struct Qwen25VLStage: Sendable {
         let isImage = ids.map { $0 == config.imageTokenId }
         let imageCount = isImage.filter { $0 }.count
         var features: Tensor?
+        if grids.isEmpty, let pixelValues, pixelValues.count > 0 {
+            throw Qwen25VLError.missingInput("image_grid_thw for pixel_values \(pixelValues.shape)")
+        }
         if !grids.isEmpty {
             guard let pixelValues else { throw Qwen25VLError.missingInput("pixel_values for \(grids.count) image grids") }
             features = try imageFeatures(pixelValues, grids: grids)
