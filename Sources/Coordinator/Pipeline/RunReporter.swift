@@ -68,7 +68,8 @@ public struct RunReporter {
                 let d = sub[0].entry.y.count
                 var x = [Float](); x.reserveCapacity(sub.count * d)
                 for s in sub { x.append(contentsOf: s.entry.y) }
-                var o = tsneOptions; o.threads = plan.threads; o.seed = plan.statistics.seed
+                // t-SNE reduces over a fixed chunking, so its maps are identical for any thread count: use every core.
+                var o = tsneOptions; o.threads = ProcessInfo.processInfo.activeProcessorCount; o.seed = plan.statistics.seed
                 let t0 = Date()
                 let result = try TSNE.embed(x, n: sub.count, d: d, options: o)
                 progress(String(format: "t-SNE %@-RoPE layer %d: %d points, KL %.4f (%@), %.1f s", v.rawValue, layer, sub.count,

@@ -52,17 +52,24 @@ public enum RunAnalysis {
                                     inputHashes: plan.inputHashes, samples: plan.sampleIDs.count - excludedIDs.count,
                                     excludedSamples: excluded.sorted { $0.sampleID < $1.sampleID },
                                     statistics: plan.statistics, threads: plan.threads, textTokens: plan.textTokens)
+        // Entries are independent; analyse them concurrently. Each one's BLAS calls run with the plan's
+        // pinned thread count, so the bits do not depend on this concurrency.
+        let entries = plan.variants.flatMap { v in plan.layers.compactMap { l in merged[RunUnitSpec.entryName(v, layer: l)].map { (v, l, $0) } } }
+        let results = LockedBox([Int: Result<LayerResult, Error>]())
+        DispatchQueue.concurrentPerform(iterations: entries.count) { i in
+            let (_, _, acc) = entries[i]
+            let r = Result { try LayerAnalysis.analyze(acc, options: plan.statistics) }
+            results.mutate { $0[i] = r }
+        }
         var reports: [RopeVariant: VariantReport] = [:]
         var subs: [RopeVariant: [Int: [(modality: Modality, entry: SubsampleEntry)]]] = [:]
         for v in plan.variants {
             var layers: [VariantReport.Layer] = []
-            for l in plan.layers {
-                let name = RunUnitSpec.entryName(v, layer: l)
-                guard let acc = merged[name] else { continue }
-                layers.append(.init(layer: l, result: try LayerAnalysis.analyze(acc, options: plan.statistics)))
-                let image = acc.subsample[Int(Modality.image.rawValue)].sorted.map { (Modality.image, $0) }
-                let text = acc.subsample[Int(Modality.text.rawValue)].sorted.map { (Modality.text, $0) }
-                subs[v, default: [:]][l] = image + text
+            for (i, e) in entries.enumerated() where e.0 == v {
+                layers.append(.init(layer: e.1, result: try results.value[i]!.get()))
+                let image = e.2.subsample[Int(Modality.image.rawValue)].sorted.map { (Modality.image, $0) }
+                let text = e.2.subsample[Int(Modality.text.rawValue)].sorted.map { (Modality.text, $0) }
+                subs[v, default: [:]][e.1] = image + text
             }
             reports[v] = VariantReport(variant: v, run: run, layers: layers)
         }
