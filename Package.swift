@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // setjmp/longjmp error handling for libjpeg/libpng must live in C.
         .target(name: "CImageSupport", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]),
+        // BF16-weight GEMM kernels; -O3 also in debug so tests and benches run the real kernel speed.
+        .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries
-        .target(name: "Math", dependencies: ["COpenBLAS"], swiftSettings: optimize),
+        .target(name: "Math", dependencies: ["COpenBLAS", "CBF16Kernels"], swiftSettings: optimize),
         .target(name: "Protocol", dependencies: ["CZeroMQ", "Math"], swiftSettings: optimize),
         .target(name: "Model", dependencies: ["Math", "CImageSupport"], swiftSettings: optimize),
         .target(name: "Worker", dependencies: ["Model", "Protocol", "Math"], swiftSettings: optimize),
