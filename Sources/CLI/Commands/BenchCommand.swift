@@ -17,6 +17,7 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Input width.") var k = 4096
     @Option(help: "BLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Repetitions (best is reported).") var repeats = 5
+    @Option(help: "Weights: fp32 (OpenBLAS sgemm) or bf16 (BF16 weights, Float32 accumulation; sgemm measured alongside).") var precision = "fp32"
 
     /// Best GFLOP/s of raw `cblas_sgemm` (A·Bᵀ, the Linear layout) on one shape.
     static func rawSgemm(m: Int, n: Int, k: Int, threads: Int, repeats: Int) throws -> Double {
@@ -37,6 +38,12 @@ struct BenchGemm: ParsableCommand {
 
     func run() throws {
         Compute.setThreads(threads)
+        if precision == "bf16" {
+            let r = BF16Benchmark.run(m: m, n: n, k: k, threads: threads, repeats: repeats)
+            print(r.summary)
+            return
+        }
+        guard precision == "fp32" else { throw ValidationError("--precision must be fp32 or bf16") }
         var rng = SplitMix64(seed: 1)
         let a = Tensor(shape: [m, k], data: (0..<(m * k)).map { _ in rng.nextFloat() - 0.5 })
         let w = Tensor(shape: [n, k], data: (0..<(n * k)).map { _ in rng.nextFloat() - 0.5 })
