@@ -39,6 +39,9 @@ struct AnalyzeCommand: ParsableCommand {
             throw ValidationError("\(dir.path) already exists; choose another --run-id")
         }
         let plan = analysis.plan
+        if let t = provider.metadata.captureThreads, t != threads {
+            Log.line("note: keys were captured with \(t) BLAS threads; the report equals `keyscope run --threads \(threads)` only for keys captured with \(threads)")
+        }
         if !quiet {
             Log.line("analyze \(id): \(plan.sampleIDs.count) samples from \(provider.directory.path), layers \(plan.layers), "
                      + "keys \(plan.variants.map(\.rawValue)) → \(dir.path)")

@@ -12,22 +12,25 @@ struct KeysCommand: ParsableCommand {
     @Option(help: "Keys: pre, post or both (RoPE).") var rope = "both"
     @Option(help: "Output key directory.") var out: String
     @Option(help: "Only the first N usable samples.") var limit: Int?
+    @Option(help: "BLAS threads of the forward passes (keys match `run --threads T` bit for bit only for the same T).") var threads = 1
     @Flag(help: "Replace keys already in --out.") var force = false
     @Flag(help: "No per-sample progress lines.") var quiet = false
 
     func run() throws {
         let variants = try asUsageError { try RopeSelection.parse(rope) }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
         let inputs = try asUsageError { try RunInputs.load(model: model, data: data) }
         let layerList = try asUsageError { try LayerSelection.parse(layers, layerCount: inputs.layerCount) }
         for s in inputs.skippedRows.prefix(10) { Log.line("dataset: skipped \(s)") }
         let dir = URL(fileURLWithPath: out).standardizedFileURL
         try asUsageError { try KeyCapture.prepare(directory: dir, force: force) }
         let ids = limit.map { Array(inputs.sampleIDs.prefix($0)) } ?? inputs.sampleIDs
-        let capture = KeyCapture(inputs: inputs, layers: layerList, variants: variants, sampleIDs: ids, directory: dir)
+        let capture = KeyCapture(inputs: inputs, layers: layerList, variants: variants, sampleIDs: ids, directory: dir,
+                                 threads: threads)
         let meta = try capture.run(progress: { if !quiet { Log.line($0) } })
         let unusable = meta.samples.filter { $0.unusable != nil }.count
-        print("keys: \(meta.samples.count - unusable) samples (\(unusable) unusable), layers \(layerList), "
+        print("keys: \(meta.samples.count - unusable) of \(meta.samples.count) samples (\(unusable) unusable), layers \(layerList), "
               + "\(variants.map(\.rawValue).joined(separator: "+"))-RoPE, [T, \(meta.keyDim)] → \(dir.path)")
     }
 }

@@ -23,6 +23,8 @@ struct KeyCapture {
     var variants: [RopeVariant]
     var sampleIDs: [String]
     var directory: URL
+    /// BLAS threads of the forward passes, as a run's `--threads` pins them for its workers.
+    var threads: Int
 
     /// Refuses a directory that already holds keys unless `force`; with `force` removes only key files.
     static func prepare(directory: URL, force: Bool) throws {
@@ -37,6 +39,7 @@ struct KeyCapture {
 
     /// Returns the metadata written. `progress` gets one line per sample.
     func run(progress: (String) -> Void) throws -> KeyFileMetadata {
+        Compute.setThreads(threads)
         let modelURL = URL(fileURLWithPath: inputs.modelPath)
         let config = try LlavaConfig(directory: modelURL)
         let builder = try PromptBuilder(family: .llava, modelDirectory: modelURL)
@@ -65,7 +68,8 @@ struct KeyCapture {
         let meta = KeyFileMetadata(producer: "keyscope \(keyscopeVersion)", model: inputs.modelPath, modelFamily: inputs.family.rawValue,
                                    modelDescription: inputs.modelDescription, data: inputs.dataPath, inputHashes: inputs.hashes,
                                    layers: layers, variants: variants, numKeyValueHeads: t.numKeyValueHeads, headDim: t.headDim,
-                                   template: template, imageTokensPerImage: tokensPerImage, samples: entries)
+                                   template: template, imageTokensPerImage: tokensPerImage,
+                                   captureThreads: threads, samples: entries)
         try meta.jsonData().write(to: directory.appendingPathComponent(KeyFileMetadata.fileName), options: .atomic)
         return meta
     }

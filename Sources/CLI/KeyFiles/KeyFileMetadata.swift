@@ -38,23 +38,27 @@ public struct KeyFileMetadata: Codable, Sendable, Equatable {
     /// Chat template rendered with `{question}` in place of the user text (for humans; the hash is in input_hashes).
     public var template: String
     public var imageTokensPerImage: Int
+    /// BLAS threads of the forward passes (keyscope writers): keys, hence reports, depend on it in the last
+    /// bits, so `analyze` equals `run --threads T` only for keys captured with T threads. nil: unknown (other writers).
+    public var captureThreads: Int?
     public var samples: [SampleEntry]
 
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", producer, model, modelFamily = "model_family"
         case modelDescription = "model_description", data, inputHashes = "input_hashes", layers, variants
         case numKeyValueHeads = "num_key_value_heads", headDim = "head_dim", template
-        case imageTokensPerImage = "image_tokens_per_image", samples
+        case imageTokensPerImage = "image_tokens_per_image", captureThreads = "capture_threads", samples
     }
 
     public init(producer: String, model: String, modelFamily: String, modelDescription: String, data: String,
                 inputHashes: [String: String], layers: [Int], variants: [RopeVariant], numKeyValueHeads: Int,
-                headDim: Int, template: String, imageTokensPerImage: Int, samples: [SampleEntry]) {
+                headDim: Int, template: String, imageTokensPerImage: Int, captureThreads: Int?, samples: [SampleEntry]) {
         format = Self.formatName; formatVersion = Self.currentVersion
         self.producer = producer; self.model = model; self.modelFamily = modelFamily
         self.modelDescription = modelDescription; self.data = data; self.inputHashes = inputHashes
         self.layers = layers; self.variants = variants; self.numKeyValueHeads = numKeyValueHeads
         self.headDim = headDim; self.template = template; self.imageTokensPerImage = imageTokensPerImage
+        self.captureThreads = captureThreads
         self.samples = samples
     }
 
