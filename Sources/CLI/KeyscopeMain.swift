@@ -23,6 +23,9 @@ public struct KeyscopeMain: ParsableCommand {
         ResumeCommand.self,
         StatusCommand.self,
         ReportCommand.self,
+        KeysCommand.self,
+        AnalyzeCommand.self,
+        InspectCommand.self,
     ]
 
     public init() {}
