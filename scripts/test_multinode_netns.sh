@@ -109,11 +109,6 @@ for ns in "${NAMESPACES[@]}"; do
   ip -n "$ns" link set lo up
   i=$((i + 1))
 done
-for ns in "$NS_1" "$NS_2"; do
-  ok=0
-  for _ in $(seq 50); do ip netns exec "$ns" ping -c1 -W1 "$COORD_IP" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.2; done
-  ((ok)) || fail "$ns cannot reach $COORD_IP over the bridge"
-done
 say "bridge $BR + namespaces ${NAMESPACES[*]} up"
 
 # ---------------------------------------------------------------- inputs
@@ -184,6 +179,11 @@ ip netns exec "$NS_C" timeout "$LIMIT" "$KEYSCOPE" "${COORD_ARGS[@]}" >"$TMP/coo
 COORD=$!; PIDS+=("$COORD")
 wait_for "$TMP/coord.err" "coordinator listening on $ENDPOINT" "$COORD" "the coordinator to listen on $ENDPOINT"
 say "coordinator listening on $ENDPOINT in $NS_C"
+# Plain TCP reachability over the bridge (bash's /dev/tcp; no ping needed).
+for ns in "$NS_1" "$NS_2"; do
+  ip netns exec "$ns" timeout 5 bash -c "exec 3<>/dev/tcp/$COORD_IP/$PORT" 2>/dev/null \
+    || fail "$ns cannot reach $COORD_IP:$PORT over the bridge"
+done
 
 start_worker() { # ns log args...
   local ns=$1 log=$2; shift 2
