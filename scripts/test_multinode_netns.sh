@@ -139,9 +139,23 @@ wait_exit() { # pid what
   local st=0; wait "$1" || st=$?; return $st
 }
 
-say "local reference run (--workers 2, ipc)"
+LOCAL_ARGS=()
+if [[ $MODE == curve ]]; then
+  mkdir -m 0700 "$TMP/keys"
+  for k in coordinator worker-a worker-b; do "$KEYSCOPE" curve-keygen --out "$TMP/keys/$k" >/dev/null; done
+  [[ $(stat -c %a "$TMP/keys/coordinator.secret") == 600 ]] || fail "curve-keygen secret is not 0600"
+  # The reference run is CURVE too (over ipc): its local workers must get in with the session's own keys.
+  cat >"$TMP/cluster-local.json" <<EOF
+{"coordinator": {"bind": "ipc"}, "curve": {"server_secret_key_file": "$TMP/keys/coordinator.secret", "allowed_client_keys": []}}
+EOF
+  LOCAL_ARGS=(--cluster "$TMP/cluster-local.json")
+fi
+
+say "local reference run (--workers 2, ipc${LOCAL_ARGS[*]:+, CURVE})"
 timeout "$LIMIT" "$KEYSCOPE" run --model "$MODEL" --data "$DATA" --workers 2 --out "$TMP/local" --run-id "$RUN_ID" \
-  "${STATS[@]}" >"$TMP/local.out" 2>"$TMP/local.err" || { cat "$TMP/local.err" >&2; fail "local run failed"; }
+  "${STATS[@]}" "${LOCAL_ARGS[@]}" >"$TMP/local.out" 2>"$TMP/local.err" || { cat "$TMP/local.err" >&2; fail "local run failed"; }
+grep -q "ZAP: refused" "$TMP/local.err" && fail "the local run refused its own workers"
+ls "$TMP/local/$RUN_ID" | grep -q curve && fail "the session's throw-away CURVE keys were left in the run directory"
 grep -q "coordinator listening on ipc://$TMP/local/$RUN_ID/coordinator.sock" "$TMP/local.err" \
   || { cat "$TMP/local.err" >&2; fail "default run did not listen on the run directory's ipc socket"; }
 [[ $(stat -c %a "$TMP/local/$RUN_ID") == 700 ]] || fail "run directory is not mode 0700"
@@ -153,9 +167,6 @@ COORD_ARGS=(run --model "$MODEL" --data "$DATA" --workers 0 --out "$TMP/net" --r
 WORKER_A=(worker --connect "$ENDPOINT" --threads 1 --id worker-a)
 WORKER_B=(worker --connect "$ENDPOINT" --threads 1 --id worker-b)
 if [[ $MODE == curve ]]; then
-  mkdir -m 0700 "$TMP/keys"
-  for k in coordinator worker-a worker-b; do "$KEYSCOPE" curve-keygen --out "$TMP/keys/$k" >/dev/null; done
-  [[ $(stat -c %a "$TMP/keys/coordinator.secret") == 600 ]] || fail "curve-keygen secret is not 0600"
   pub_a="$(sed -n 's/^public-key = //p' "$TMP/keys/worker-a.public")"
   [[ ${#pub_a} == 40 ]] || fail "cannot read worker A's public key"
   cat >"$TMP/cluster.json" <<EOF
