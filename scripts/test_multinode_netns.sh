@@ -15,7 +15,7 @@
 # Traffic only ever goes to 10.77.0.1 inside these namespaces.
 #
 # Environment: KEYSCOPE (binary, default .build/debug/keyscope; built with `swift build` if missing),
-# NETNS_TIMEOUT (seconds per bounded wait, default 300), KEEP_TMP=1 keeps the temp dir for debugging.
+# NETNS_TIMEOUT (seconds per bounded wait, default 300), KEEP_TMP=1 keeps the temp dir (all logs) for inspection.
 set -euo pipefail
 
 MODE=plain
@@ -73,7 +73,7 @@ cleanup() {
   done
   for ns in "${CREATED_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
   for l in "${CREATED_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
-  if [[ "${KEEP_TMP:-0}" == 1 && $rc != 0 ]]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
+  if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
   # Leak check: namespaces, links, processes, temp dir.
   for ns in "${NAMESPACES[@]}"; do ip netns list | grep -qw "$ns" && leaks+=("netns $ns"); done
   for l in "$BR" "ksm${TAG}c" "ksm${TAG}a" "ksm${TAG}b"; do ip link show "$l" >/dev/null 2>&1 && leaks+=("link $l"); done
@@ -221,6 +221,9 @@ else
   wait_for "$TMP/coord.err" "ZAP: refused CURVE client from 10.77.0.3" "$COORD" "the coordinator to refuse worker B by address"
   wait_for "$TMP/worker-plain.err" "coordinatorLost" "$WP" "the plain worker to give up on a silent coordinator"
   wait_for "$TMP/worker-b.err" "coordinatorLost" "$WB" "worker B to give up on a silent coordinator"
+  grep -q "whether it requires CURVE" "$TMP/worker-plain.err" || fail "the plain worker printed no CURVE hint"
+  grep -q "our public key is on its allow-list" "$TMP/worker-b.err" || fail "worker B printed no allow-list hint"
+  grep -q "worker-b joined\|worker-plain joined" "$TMP/coord.err" && fail "a refused worker registered"
   say "worker B refused (address 10.77.0.3 logged), plain worker timed out"
   start_worker "$NS_1" "$TMP/worker-a" "${WORKER_A[@]}"; WA=$LAST_PID
   wait_exit "$COORD" "the coordinator" || { cat "$TMP/coord.err" >&2; fail "coordinator run failed"; }

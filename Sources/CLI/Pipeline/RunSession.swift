@@ -128,3 +128,15 @@ enum LocalCurveKeys {
                        files: [CurveKeyFile.secretPath(base: base), CurveKeyFile.publicPath(base: base), server])
     }
 }
+
+/// `--bind` values, checked before a run directory is made (a bad one would otherwise fail only at
+/// the first bind, leaving a half-made run behind). Same forms as `coordinator.bind` in cluster.json.
+enum BindAddress {
+    static func problem(_ s: String) -> String? {
+        if s == "ipc" || (s.hasPrefix("ipc://") && s.count > 6) { return nil }
+        if s.hasPrefix("tcp://"), let colon = s.lastIndex(of: ":"), colon > s.index(s.startIndex, offsetBy: 6),
+           let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) { return nil }
+        if s.hasPrefix("tcp://"), s.hasSuffix(":*") { return nil }
+        return "--bind must be ipc, ipc://PATH or tcp://HOST:PORT (e.g. tcp://10.0.0.1:20123), got \"\(s)\""
+    }
+}
