@@ -14,6 +14,7 @@ struct ResumeCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
+        if let bind, let problem = BindAddress.problem(bind) { throw ValidationError(problem) }
         let dir = try RunDirectory.open(runDirectory)
         let plan = try RunPlan.load(URL(fileURLWithPath: dir.planPath))
         // Refuse to mix results computed from other inputs.

@@ -33,8 +33,17 @@ struct WorkerCommand: ParsableCommand {
         let executor = StatisticsUnitExecutor { spec in
             try ModelKeyProvider.shared(modelPath: spec.modelPath, dataPath: spec.dataPath, maxLayer: spec.layers.max() ?? 0)
         }
-        let verbose = verbose, workerID = config.workerID
+        let verbose = verbose, workerID = config.workerID, endpoint = connect, curve = curveKey != nil
+        // A CURVE mismatch looks exactly like a dead coordinator from here (libzmq drops the
+        // handshake silently), so say once what to check, unless a unit already proved the link works.
+        let everAssigned = LockedFlag(), hinted = LockedFlag()
         let client = WorkerClient(config: config, executor: executor) { e in
+            if case .assigned = e { everAssigned.set() }
+            if case .coordinatorLost = e, !everAssigned.value, hinted.setOnce() {
+                Log.line("worker \(workerID): no answer from \(endpoint); check that the coordinator runs and is reachable"
+                         + (curve ? ", that --curve-server-key is its public key and that our public key is on its allow-list"
+                                  : ", and whether it requires CURVE (--curve-server-key, --curve-key)"))
+            }
             switch e {
             case .failed, .malformed, .coordinatorLost, .exiting: Log.line("worker \(workerID): \(e)")
             default: if verbose { Log.line("worker \(workerID): \(e)") }
@@ -47,6 +56,16 @@ struct WorkerCommand: ParsableCommand {
             throw ExitCode(3)
         }
     }
+}
+
+/// A flag set from the worker's network thread.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isSet = false
+    func set() { lock.withLock { isSet = true } }
+    /// True for the first caller only.
+    func setOnce() -> Bool { lock.withLock { defer { isSet = true }; return !isSet } }
+    var value: Bool { lock.withLock { isSet } }
 }
 
 /// Timestamped lines on stderr (progress bars own stdout).

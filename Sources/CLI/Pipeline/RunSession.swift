@@ -26,15 +26,28 @@ struct RunSession {
         var authenticator: ZAPAuthenticator?
         let requested = bind ?? cluster.map { $0.coordinator.bind } ?? "ipc"
         if requested == "ipc" { endpoint = try directory.ipcEndpoint() } else { endpoint = requested }
+        var localWorkerArguments: [String] = []
+        var localKeyFiles: [String] = []
+        defer { for f in localKeyFiles { try? FileManager.default.removeItem(atPath: f) } }
         if let curve = cluster?.curve {
             let pair = try CurveKeyFile.readSecret(path: curve.serverSecretKeyFile)
-            let zap = try ZAPAuthenticator(context: .shared, allowedPublicKeys: curve.allowedClientKeys) { line in Log.line(line) }
+            var allowed = curve.allowedClientKeys
+            if localWorkers > 0 {
+                // Local workers must pass the same door: give them a throw-away key pair on the allow-list.
+                let local = try LocalCurveKeys.write(in: directory.path, serverPublicKey: pair.publicKey)
+                allowed.append(local.publicKey)
+                localWorkerArguments = local.workerArguments
+                localKeyFiles = local.files
+            }
+            let zap = try ZAPAuthenticator(context: .shared, allowedPublicKeys: allowed) { line in Log.line(line) }
             authenticator = zap
             prepare = { try $0.makeCurveServer(secretKey: pair.secretKey, authenticator: zap) }
         } else if endpoint.hasPrefix("tcp://") {
             var c = ClusterConfig(); c.coordinator.bind = endpoint
-            if c.bindsNonLoopback {
-                display.line("warning: listening on \(endpoint) without CURVE: anyone who can reach it can join this run (see keyscope curve-keygen)")
+            if c.bindsNonLoopback && !endpoint.hasPrefix("tcp://[::1]:") {
+                // Not through `display`: a security warning must survive --quiet.
+                Log.line("warning: listening on \(endpoint) without CURVE: anyone who can reach it can join this run "
+                         + "and read its data (set curve in cluster.json, see keyscope curve-keygen and docs/multinode.md)")
             }
         }
         var scheduler = SchedulerConfig()
@@ -51,7 +64,8 @@ struct RunSession {
         var pool: LocalWorkerPool?
         if localWorkers > 0 {
             // ipc endpoints exist once bound; workers retry with backoff, so starting them right away is fine.
-            pool = try LocalWorkerPool(count: localWorkers, endpoint: endpoint, threads: plan.threads, logsDirectory: directory.logsPath)
+            pool = try LocalWorkerPool(count: localWorkers, endpoint: endpoint, threads: plan.threads, logsDirectory: directory.logsPath,
+                                   extraArguments: localWorkerArguments)
         } else {
             display.line("waiting for workers: keyscope worker --connect \(endpoint)")
         }
@@ -89,5 +103,40 @@ struct RunSession {
         if let ex = a.reports.values.first?.run.excludedSamples, !ex.isEmpty { print("excluded samples: \(ex.count) (report/excluded_samples.csv)") }
         if !quarantined.isEmpty { print("quarantined units: \(quarantined.map(\.unitID)) — see keyscope status") }
         print("report: \(html.path)")
+    }
+}
+
+/// A throw-away CURVE key pair for `--workers N` children of a CURVE coordinator, in the run
+/// directory (0700; the secret file 0600). Made fresh by every session and removed when it ends.
+enum LocalCurveKeys {
+    struct Written { var publicKey: String; var workerArguments: [String]; var files: [String] }
+
+    static func write(in runDirectory: String, serverPublicKey: String) throws -> Written {
+        let base = runDirectory + "/local-worker-curve"
+        let server = runDirectory + "/coordinator-curve.public"
+        for p in [CurveKeyFile.secretPath(base: base), CurveKeyFile.publicPath(base: base), server] {
+            try? FileManager.default.removeItem(atPath: p)
+        }
+        let pair = try ZMQCurve.keyPair()
+        try CurveKeyFile.write(pair, base: base)
+        let text = "# keyscope CURVE key (Z85): the coordinator's public key, for local workers.\npublic-key = \(serverPublicKey)\n"
+        guard FileManager.default.createFile(atPath: server, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
+            throw CurveKeyFileError.io(path: server, operation: "write", errno: errno, text: String(cString: strerror(errno)))
+        }
+        return Written(publicKey: pair.publicKey,
+                       workerArguments: ["--curve-server-key", server, "--curve-key", CurveKeyFile.secretPath(base: base)],
+                       files: [CurveKeyFile.secretPath(base: base), CurveKeyFile.publicPath(base: base), server])
+    }
+}
+
+/// `--bind` values, checked before a run directory is made (a bad one would otherwise fail only at
+/// the first bind, leaving a half-made run behind). Same forms as `coordinator.bind` in cluster.json.
+enum BindAddress {
+    static func problem(_ s: String) -> String? {
+        if s == "ipc" || (s.hasPrefix("ipc://") && s.count > 6) { return nil }
+        if s.hasPrefix("tcp://"), let colon = s.lastIndex(of: ":"), colon > s.index(s.startIndex, offsetBy: 6),
+           let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) { return nil }
+        if s.hasPrefix("tcp://"), s.hasSuffix(":*") { return nil }
+        return "--bind must be ipc, ipc://PATH or tcp://HOST:PORT (e.g. tcp://10.0.0.1:20123), got \"\(s)\""
     }
 }
