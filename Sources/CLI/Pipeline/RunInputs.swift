@@ -31,7 +31,11 @@ struct RunInputs {
             description = "LLaVA-1.5: \(t.numHiddenLayers) decoder layers × \(t.hiddenSize), keys \(t.numKeyValueHeads) KV heads × \(t.headDim); "
                 + "CLIP \(c.visionConfig.numHiddenLayers) layers, \(c.visionConfig.imageSize) px"
         case .qwen25vl:
-            throw ValidationErrorText("\(model): Qwen2.5-VL runs are not wired yet (keys and forward parity exist in the Model target)")
+            let c = try Qwen25VLConfig(directory: modelURL)
+            let t = c.textConfig, v = c.visionConfig
+            layers = t.numHiddenLayers
+            description = "Qwen2.5-VL: \(t.numHiddenLayers) decoder layers × \(t.hiddenSize), keys \(t.numKeyValueHeads) KV heads × \(t.headDim), "
+                + "M-RoPE \(t.mropeSection); ViT \(v.depth) blocks × \(v.hiddenSize) (full attention \(v.fullattBlockIndexes))"
         }
         let ds = try DatasetLoader.read(dataURL)
         guard !ds.samples.isEmpty else { throw ValidationErrorText("\(data): no usable samples (\(ds.skippedCount) rows skipped)") }

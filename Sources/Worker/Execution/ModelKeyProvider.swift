@@ -6,10 +6,12 @@ import Model
 ///
 /// One forward per sample: OpenBLAS results depend on the GEMM row count in the last bits, so batching
 /// samples together would make keys depend on how samples were grouped into units (DESIGN §7).
+/// The stage holds layers `0..<maxLayer + 1` with the embeddings (and, for Qwen2.5-VL, the vision tower):
+/// the keys of layer `l` need every layer below it.
 public final class ModelKeyProvider: KeyProvider, @unchecked Sendable {
     public let family: ModelFamily
     private let samples: [String: Sample]
-    private let llava: (stage: LlavaStage, preparer: LlavaSamplePreparer)?
+    private let loaded: Loaded
     private let lock = NSLock()
 
     /// Loads the dataset and the model layers `0...maxLayer` (plus the vision tower and embeddings).
@@ -22,9 +24,11 @@ public final class ModelKeyProvider: KeyProvider, @unchecked Sendable {
         case .llava:
             let config = try LlavaConfig(directory: dir)
             let stage = try LlavaStage(directory: dir, layers: 0..<(maxLayer + 1), includeEmbedding: true)
-            llava = (stage, try LlavaSamplePreparer(modelDirectory: dir, config: config))
+            loaded = .llava(stage, try LlavaSamplePreparer(modelDirectory: dir, config: config))
         case .qwen25vl:
-            throw ModelProviderError.unsupported("\(modelPath): Qwen2.5-VL checkpoints are not wired into runs yet")
+            let config = try Qwen25VLConfig(directory: dir)
+            let stage = try Qwen25VLStage(directory: dir, layers: 0..<(maxLayer + 1), includeEmbedding: true)
+            loaded = .qwen25vl(stage, try Qwen25VLSamplePreparer(modelDirectory: dir, config: config))
         }
     }
 
@@ -32,18 +36,35 @@ public final class ModelKeyProvider: KeyProvider, @unchecked Sendable {
         guard let sample = samples[sampleID] else {
             throw ModelProviderError.unknownSample("sample '\(sampleID)' is not in the dataset this worker loaded (did the dataset change?)")
         }
-        guard let llava else { throw ModelProviderError.unsupported("no model loaded") }
+        let taps = KeyTaps(layers: Set(layers), preRoPE: variants.contains(.pre), postRoPE: variants.contains(.post))
         let prepared: PreparedSample
-        do { prepared = try llava.preparer.prepare(sample) } catch let e as SamplePreparationError {
+        let pre: [Int: Tensor], post: [Int: Tensor], isImage: [Bool]
+        do {
+            switch loaded {
+            case .llava(let stage, let preparer):
+                prepared = try preparer.prepare(sample)
+                let out = try stage.forward(.tokens(inputIds: prepared.inputIds, pixelValues: prepared.pixelValues), taps: taps)
+                (pre, post, isImage) = (out.keys, out.rotatedKeys, out.isImageToken)
+            case .qwen25vl(let stage, let preparer):
+                prepared = try preparer.prepare(sample)
+                let out = try stage.forward(.tokens(inputIds: prepared.inputIds, pixelValues: prepared.pixelValues,
+                                                    imageGridTHW: Qwen25VLSamplePreparer.grids(of: prepared)), taps: taps)
+                (pre, post, isImage) = (out.keys, out.rotatedKeys, out.isImageToken)
+            }
+        } catch let e as SamplePreparationError {
             throw SampleUnusable(e.reason)
         }
-        let taps = KeyTaps(layers: Set(layers), preRoPE: variants.contains(.pre), postRoPE: variants.contains(.post))
-        let out = try llava.stage.forward(.tokens(inputIds: prepared.inputIds, pixelValues: prepared.pixelValues), taps: taps)
         var keys: [RopeVariant: [Int: Tensor]] = [:]
-        if variants.contains(.pre) { keys[.pre] = out.keys }
-        if variants.contains(.post) { keys[.post] = out.rotatedKeys }
-        return SampleKeys(modality: out.isImageToken.map { $0 ? .image : .text },
+        if variants.contains(.pre) { keys[.pre] = pre }
+        if variants.contains(.post) { keys[.post] = post }
+        return SampleKeys(modality: isImage.map { $0 ? .image : .text },
                           isQuestion: prepared.roles.map { $0 == .question }, keys: keys)
+    }
+
+    /// The loaded stage and its sample preparer, per family.
+    private enum Loaded {
+        case llava(LlavaStage, LlavaSamplePreparer)
+        case qwen25vl(Qwen25VLStage, Qwen25VLSamplePreparer)
     }
 
     // MARK: Per-process cache (a worker keeps one model loaded across units)
