@@ -12,9 +12,9 @@ struct BenchCommand: ParsableCommand {
 /// Raw `cblas_sgemm` against `Tensor.linear` on the same shapes.
 struct BenchGemm: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gemm", abstract: "sgemm peak vs Tensor.linear.")
-    @Option(help: "Rows (tokens).") var m = 640
-    @Option(help: "Output width.") var n = 4096
-    @Option(help: "Input width.") var k = 4096
+    @Option(help: "Rows (tokens); with --n and --k one shape, otherwise 2048³ and 640×4096×4096.") var m: Int?
+    @Option(help: "Output width.") var n: Int?
+    @Option(help: "Input width.") var k: Int?
     @Option(help: "BLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Repetitions (best is reported).") var repeats = 5
     @Option(help: "Weights: fp32 (OpenBLAS sgemm) or bf16 (BF16 weights, Float32 accumulation; sgemm measured alongside).") var precision = "fp32"
@@ -37,6 +37,15 @@ struct BenchGemm: ParsableCommand {
     }
 
     func run() throws {
+        let shapes: [(Int, Int, Int)]
+        if let m, let n, let k { shapes = [(m, n, k)] } else {
+            guard m == nil, n == nil, k == nil else { throw ValidationError("give all of --m, --n and --k, or none") }
+            shapes = [(2048, 2048, 2048), (640, 4096, 4096)]
+        }
+        for (m, n, k) in shapes { try measure(m: m, n: n, k: k) }
+    }
+
+    private func measure(m: Int, n: Int, k: Int) throws {
         Compute.setThreads(threads)
         if precision == "bf16" {
             let r = BF16Benchmark.run(m: m, n: n, k: k, threads: threads, repeats: repeats)
