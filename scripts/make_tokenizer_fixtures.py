@@ -103,7 +103,7 @@ def fragment(rng: random.Random) -> str:
 def corpus() -> list[str]:
     rng = random.Random(20261201)
     out = list(HANDPICKED)
-    while len(out) < 1200:
+    while len(out) < 2100:
         n = rng.randint(1, 14)
         joiner = "" if rng.random() < 0.5 else " "
         out.append(joiner.join(fragment(rng) for _ in range(n)))
