@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "MathTests", dependencies: ["Math"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Coordinator"]),  // + in-process cluster tests
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
     ]

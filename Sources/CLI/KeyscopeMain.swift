@@ -18,6 +18,8 @@ public struct KeyscopeMain: ParsableCommand {
         BenchCommand.self,
         ClusterCommand.self,
         CurveKeygenCommand.self,
+        RunCommand.self,
+        WorkerCommand.self,
     ]
 
     public init() {}

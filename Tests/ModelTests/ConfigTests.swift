@@ -16,6 +16,7 @@ import Testing
         #expect(v.hiddenAct == "quick_gelu" && v.layerNormEps == 1e-5 && v.numPositions == 577)
         #expect(c.imageTokenIndex == 32000 && c.visionFeatureLayer == .single(-2) && c.resolvedFeatureLayers == [23])
         #expect(c.visionFeatureSelectStrategy == .default && c.projectorHiddenAct == "gelu")
+        #expect(c.imageTokensPerImage == 576)
     }
 
     /// Every tensor a full stage reads exists in the real checkpoint index, under hub names.
@@ -41,7 +42,7 @@ import Testing
                                                       highFreqFactor: 4, originalMaxPositionEmbeddings: 16))
         #expect(hub.visionConfig.hiddenAct == "quick_gelu" && hub.visionConfig.layerNormEps == 1e-5)
         #expect(hub.visionFeatureLayer == .multiple([-2, -1]) && hub.resolvedFeatureLayers == [1, 2])
-        #expect(hub.visionFeatureSelectStrategy == .full)
+        #expect(hub.visionFeatureSelectStrategy == .full && hub.imageTokensPerImage == 10 && t5.imageTokensPerImage == 4)
     }
 
     @Test func defaultsAliasesAndErrors() throws {

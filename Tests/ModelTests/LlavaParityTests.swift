@@ -21,9 +21,10 @@ import Testing
         let dir = LlavaFixtures.url(c.dir)
         let config = try LlavaConfig(directory: dir)
         let n = config.textConfig.numHiddenLayers
-        let stage = try LlavaStage(directory: dir, layers: 0..<n, includeEmbedding: true)
+        let stage = try LlavaStage(directory: dir, layers: 0..<n, includeEmbedding: true, includeHead: true)
         let out = try stage.forward(try inputs(ref), taps: KeyTaps(layers: Set(0..<n), preRoPE: true, postRoPE: true))
         #expect(out.layersRun == 0..<n)
+        LlavaFixtures.expectClose(try #require(out.logits), try ref.tensor("logits"), "\(c) logits")
         LlavaFixtures.expectClose(try #require(out.imageFeatures), try ref.tensor("image_features"), "\(c) image features")
         LlavaFixtures.expectClose(try #require(out.embeddings), try ref.tensor("embeddings"), "\(c) embeddings")
         for l in 0..<n {
@@ -37,7 +38,7 @@ import Testing
         // Each intermediate layer's output: a stage that stops there.
         for l in 0..<(n - 1) {
             let part = try stage.forward(try inputs(ref), taps: KeyTaps(layers: [l], preRoPE: false))
-            #expect(part.layersRun == 0..<(l + 1))
+            #expect(part.layersRun == 0..<(l + 1) && part.logits == nil)
             LlavaFixtures.expectClose(part.hiddenStates, try ref.tensor("hidden_\(l)"), "\(c) hidden L\(l)")
         }
     }

@@ -6,7 +6,7 @@ import Math
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (ratios against a baseline in the same run).",
-        subcommands: [BenchGemm.self, BenchForward.self, BenchProtocol.self])
+        subcommands: [BenchGemm.self, BenchForward.self, BenchProtocol.self, BenchTSNE.self, BenchAnalyze.self])
 }
 
 /// Raw `cblas_sgemm` against `Tensor.linear` on the same shapes.

@@ -102,6 +102,12 @@ public struct LlavaConfig: Codable, Sendable, Equatable {
         return visionFeatureLayer.indices.map { $0 < 0 ? n + $0 : $0 }
     }
 
+    /// How many `<image>` tokens one image expands to (576 for LLaVA-1.5 at 336 px; +1 with `full`).
+    public var imageTokensPerImage: Int {
+        let g = visionConfig.patchesPerSide
+        return g * g + (visionFeatureSelectStrategy == .full ? 1 : 0)
+    }
+
     func validate(file: String) throws {
         let t = textConfig, v = visionConfig
         func check(_ ok: Bool, _ path: String, _ value: Any) throws {

@@ -45,4 +45,6 @@ public struct LlavaStageOutput: Sendable {
     public var imageFeatures: Tensor?
     /// Embeddings after the image scatter, the input of layer 0 (stage with embeddings only).
     public var embeddings: Tensor?
+    /// `[tokens, vocab]` when the stage holds the head and ran its last layer.
+    public var logits: Tensor?
 }

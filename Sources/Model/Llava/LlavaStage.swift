@@ -16,16 +16,20 @@ public struct LlavaStage: Sendable {
     let projector: LlavaProjector?
     let decoder: [LlamaDecoderLayer]
     let rope: RotaryEmbedding
+    /// Final RMSNorm and `lm_head`, for the last stage when logits are wanted.
+    let head: (norm: RMSNorm, lmHead: Tensor)?
 
     /// Loads a stage from a Hugging Face model directory (`config.json` + safetensors).
-    public init(directory: URL, layers: Range<Int>, includeEmbedding: Bool) throws {
+    /// `includeHead` (only for a stage ending at the last layer) also loads the final norm and
+    /// `lm_head`, so the forward returns logits — keyscope itself needs only keys.
+    public init(directory: URL, layers: Range<Int>, includeEmbedding: Bool, includeHead: Bool = false) throws {
         let config = try LlavaConfig(directory: directory)
         try self.init(checkpoint: try SafetensorsCheckpoint(directory: directory), config: config,
-                      layers: layers, includeEmbedding: includeEmbedding)
+                      layers: layers, includeEmbedding: includeEmbedding, includeHead: includeHead)
     }
 
     public init(checkpoint ckpt: SafetensorsCheckpoint, config: LlavaConfig, layers: Range<Int>,
-                includeEmbedding: Bool) throws {
+                includeEmbedding: Bool, includeHead: Bool = false) throws {
         let t = config.textConfig
         guard layers.lowerBound >= 0, layers.upperBound <= t.numHiddenLayers else {
             throw LlavaError.layerRangeOutOfBounds(requested: layers, numLayers: t.numHiddenLayers)
@@ -43,6 +47,20 @@ public struct LlavaStage: Sendable {
             embedTokens = nil; visionTower = nil; projector = nil
         }
         decoder = try layers.map { try LlamaDecoderLayer(ckpt, names, $0, t) }
+        if includeHead {
+            guard layers.upperBound == t.numHiddenLayers else {
+                throw LlavaError.unsupported("lm_head on a stage ending at layer \(layers.upperBound) of \(t.numHiddenLayers)")
+            }
+            let norm = RMSNorm(weight: try ckpt.tensor(try names.text("norm.weight"), shape: [t.hiddenSize]),
+                               eps: Float(t.rmsNormEps))
+            // Tied checkpoints (tie_word_embeddings) have no lm_head tensor: reuse the embeddings.
+            let lm = config.tieWordEmbeddings && names.lmHeadPrefix == nil
+                ? try ckpt.tensor(try names.text("embed_tokens.weight"), shape: [t.vocabSize, t.hiddenSize])
+                : try ckpt.tensor(try names.lmHead("weight"), shape: [t.vocabSize, t.hiddenSize])
+            head = (norm, lm)
+        } else {
+            head = nil
+        }
         let scaling = try t.rope.scaling(maxPositionEmbeddings: t.maxPositionEmbeddings, file: LlavaConfig.fileName,
                                          path: "text_config.rope_parameters")
         rope = RotaryEmbedding(headDim: t.headDim, theta: t.ropeTheta, scaling: scaling)
@@ -51,7 +69,7 @@ public struct LlavaStage: Sendable {
     /// A decoder-only stage with given layers (benchmarks build random ones).
     init(config: LlavaConfig, layers: Range<Int>, decoder: [LlamaDecoderLayer]) {
         self.config = config; self.layers = layers; includesEmbedding = false
-        embedTokens = nil; visionTower = nil; projector = nil; self.decoder = decoder
+        embedTokens = nil; visionTower = nil; projector = nil; self.decoder = decoder; head = nil
         rope = RotaryEmbedding(headDim: config.textConfig.headDim, theta: config.textConfig.ropeTheta)
     }
 
@@ -142,7 +160,10 @@ public struct LlavaStage: Sendable {
             if let k = cap.pre { keys[l] = k }
             if let k = cap.post { rotated[l] = k }
         }
+        var logits: Tensor?
+        if let head, end == layers.upperBound { logits = head.norm(x).linear(head.lmHead) }
         return LlavaStageOutput(hiddenStates: x, keys: keys, rotatedKeys: rotated, isImageToken: isImage,
-                                layersRun: layers.lowerBound..<end, imageFeatures: features, embeddings: embeddings)
+                                layersRun: layers.lowerBound..<end, imageFeatures: features, embeddings: embeddings,
+                                logits: logits)
     }
 }
