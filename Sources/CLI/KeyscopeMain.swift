@@ -20,6 +20,9 @@ public struct KeyscopeMain: ParsableCommand {
         CurveKeygenCommand.self,
         RunCommand.self,
         WorkerCommand.self,
+        ResumeCommand.self,
+        StatusCommand.self,
+        ReportCommand.self,
     ]
 
     public init() {}

@@ -18,6 +18,9 @@ struct RunSession {
     /// Exit status: 0 ok, 4 finished with quarantined units, 130 interrupted.
     func execute() throws -> Int32 {
         let display = ProgressDisplay(quiet: quiet)
+        // One coordinator per run directory: a second one would replace the first one's ipc socket.
+        let runLock = try directory.acquireLock()
+        defer { withExtendedLifetime(runLock) {} }
         let endpoint: String
         var prepare: (@Sendable (ZMQSocket) throws -> Void)?
         var authenticator: ZAPAuthenticator?
