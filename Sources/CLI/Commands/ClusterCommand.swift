@@ -5,7 +5,7 @@ import Foundation
 /// `keyscope cluster …`: inspect cluster files.
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Cluster files (DESIGN §8).",
-                                                    subcommands: [ClusterCheck.self])
+                                                    subcommands: [ClusterCheck.self, ClusterFromSlurm.self])
 }
 
 /// Validates a cluster file and lists every problem with its JSON path.
