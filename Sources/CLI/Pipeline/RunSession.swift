@@ -60,6 +60,9 @@ struct RunSession {
         SignalTrap.install {
             display.line("stopping: finished units are journaled; continue with `keyscope resume \(path)`")
             driver.interrupt()
+            // Every finished unit is already durable in the journal (WAL, synchronous=FULL), so if the stop
+            // lands in a merge or the report (which do not poll for it), exit anyway: resume redoes only that.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { Foundation.exit(130) }
         }
         var pool: LocalWorkerPool?
         if localWorkers > 0 {
