@@ -9,8 +9,8 @@ extension EndToEnd {
     /// DESIGN §7 under real faults: a killed or frozen process never changes the result, finished units
     /// are never recomputed, and no process outlives its run.
     @Suite struct Chaos {
-        /// Calibration units (4 of 6 samples, 2 per unit) + main units (6 samples, 2 per unit).
-        static let totalUnits = 2 + 3
+        /// Calibration units (2 of 4 samples, 1 per unit) + main units (4 samples, 1 per unit).
+        static let totalUnits = 2 + 4
 
         /// Polls the journal until `condition` holds; fails if the coordinator ended first.
         static func waitForJournal(_ ws: E2EWorkspace, _ runs: String, _ run: ChildProcess, _ what: String,
@@ -33,8 +33,8 @@ extension EndToEnd {
             let ref = try ReferenceRun.get()
             let ws = try E2EWorkspace()
             defer { ws.close() }
-            let data = try ws.dataset(count: ReferenceRun.sampleCount)
-            let run = try ws.startRun("ck", data: data, workers: 2, samplesPerUnit: 2)
+            let data = ref.data
+            let run = try ws.startRun("ck", data: data, workers: 2, samplesPerUnit: ReferenceRun.samplesPerUnit)
             _ = try Self.waitForJournal(ws, "ck", run, "a finished unit") { $0.contains { $0.state == .done } }
             let workers = ws.workerPids("ck")
             #expect(workers.count == 2, "worker pids \(workers)")
@@ -67,8 +67,8 @@ extension EndToEnd {
             let ref = try ReferenceRun.get()
             let ws = try E2EWorkspace()
             defer { ws.close() }
-            let data = try ws.dataset(count: ReferenceRun.sampleCount)
-            let run = try ws.startRun("wk", data: data, workers: 2, samplesPerUnit: 2)
+            let data = ref.data
+            let run = try ws.startRun("wk", data: data, workers: 2, samplesPerUnit: ReferenceRun.samplesPerUnit)
             _ = try Self.waitForJournal(ws, "wk", run, "both workers busy in phase 2", Self.bothWorkersBusy)
             let workers = ws.workerPids("wk")
             try #require(workers.count == 2, "worker pids \(workers)")
@@ -84,8 +84,8 @@ extension EndToEnd {
             let ref = try ReferenceRun.get()
             let ws = try E2EWorkspace()
             defer { ws.close() }
-            let data = try ws.dataset(count: ReferenceRun.sampleCount)
-            let run = try ws.startRun("ws", data: data, workers: 2, samplesPerUnit: 2)
+            let data = ref.data
+            let run = try ws.startRun("ws", data: data, workers: 2, samplesPerUnit: ReferenceRun.samplesPerUnit)
             _ = try Self.waitForJournal(ws, "ws", run, "both workers busy in phase 2", Self.bothWorkersBusy)
             let workers = ws.workerPids("ws")
             try #require(workers.count == 2, "worker pids \(workers)")
@@ -103,8 +103,8 @@ extension EndToEnd {
             let ref = try ReferenceRun.get()
             let ws = try E2EWorkspace()
             defer { ws.close() }
-            let data = try ws.dataset(count: ReferenceRun.sampleCount)
-            let run = try ws.startRun("si", data: data, workers: 2, samplesPerUnit: 2)
+            let data = ref.data
+            let run = try ws.startRun("si", data: data, workers: 2, samplesPerUnit: ReferenceRun.samplesPerUnit)
             _ = try Self.waitForJournal(ws, "si", run, "a finished unit") { $0.contains { $0.state == .done } }
             let workers = ws.workerPids("si")
             run.signal(SIGINT)

@@ -17,15 +17,15 @@ extension EndToEnd {
             let ref = try ReferenceRun.get()
             let ws = try E2EWorkspace()
             defer { ws.close() }
-            let data = try ws.dataset(count: ReferenceRun.sampleCount)
-            let run = try ws.startRun("one", data: data, workers: 1, samplesPerUnit: 5, extra: ReferenceRun.tsne)
+            let data = ref.data
+            let run = try ws.startRun("one", data: data, workers: 1, samplesPerUnit: 3, extra: ReferenceRun.tsne)
             #expect(try run.wait(timeout: 120) == 0, "\(run.output)")
             try ref.expectSameReports(ws, "one")
             let csvs = try ReferenceRun.collectCSVs(ws, "one")
             #expect(csvs.keys.contains("tsne_pre_0.csv") && csvs.keys.contains("tsne_post_0.csv"), "\(csvs.keys.sorted())")
             #expect(csvs.keys.sorted() == ref.csvs.keys.sorted())
             for (name, bytes) in csvs { #expect(bytes == ref.csvs[name], "report/\(name) differs") }
-            // The partition really differed: 1 + 2 units here against 2 + 3 in the reference.
+            // The partition really differed: 1 + 2 units here against 2 + 4 in the reference.
             let units = try ws.records("one")
             #expect(units.filter { $0.unit.phase == 1 }.count == 1 && units.filter { $0.unit.phase == 2 }.count == 2)
         }
@@ -43,7 +43,7 @@ extension EndToEnd {
         @Test func truncatedImageIsExcludedAndChangedDataRefusesResume() throws {
             let ws = try E2EWorkspace()
             defer { ws.close() }
-            let data = try ws.dataset(count: 4)
+            let data = try ws.dataset(count: 2)
             let jpeg = try Data(contentsOf: E2EWorkspace.repoRoot.appendingPathComponent("demo/images/01_astronaut.jpg"))
             let broken = ws.root.appendingPathComponent("truncated.jpg")
             try jpeg.prefix(jpeg.count / 2).write(to: broken)
@@ -58,7 +58,7 @@ extension EndToEnd {
             #expect(rows.first == "sample_id,reason")
             #expect(rows.count == 2 && rows.last?.hasPrefix("99_truncated,") == true, "\(csv)")
             let report = try JSONDecoder().decode(VariantReport.self, from: try ws.report("trunc", "pre"))
-            #expect(report.run.samples == 4)
+            #expect(report.run.samples == 2)
             #expect(report.run.excludedSamples.map(\.sampleID) == ["99_truncated"])
 
             let more = try FileHandle(forWritingTo: data)

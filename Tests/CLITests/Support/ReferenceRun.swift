@@ -2,11 +2,11 @@ import Foundation
 import Testing
 
 /// The undisturbed run every chaos test compares against, computed once per test process:
-/// 2 workers, 2 samples per unit, t-SNE on layer 0. Its bytes are kept; its directory is deleted.
+/// 2 workers, 1 sample per unit, t-SNE on layer 0. Its bytes are kept; its directory is deleted.
 struct ReferenceRun: Sendable {
-    static let sampleCount = 6
+    static let sampleCount = 4
     static let workers = 2
-    static let samplesPerUnit = 2
+    static let samplesPerUnit = 1
     static let tsne = ["--tsne-layers", "0"]
 
     /// `report/<variant>_rope/report.json` by variant.
@@ -17,14 +17,20 @@ struct ReferenceRun: Sendable {
     var rerendered: [String: Data]
     var rerenderedCSVs: [String: Data]
     var seconds: Double
+    /// The dataset every compared run reads: report.json records its path, so all runs share this file.
+    var data: URL
 
     static let shared: Result<ReferenceRun, any Error> = Result { try make() }
 
     static func get() throws -> ReferenceRun { try shared.get() }
 
+    /// The reference workspace lives as long as the test process (its dataset is shared), then goes.
+    nonisolated(unsafe) private static var homePath = ""
+
     private static func make() throws -> ReferenceRun {
         let ws = try E2EWorkspace()
-        defer { ws.close() }
+        homePath = ws.root.path
+        atexit { _ = try? FileManager.default.removeItem(atPath: ReferenceRun.homePath) }
         let data = try ws.dataset(count: sampleCount)
         let t0 = Date()
         let run = try ws.startRun("ref", data: data, workers: workers, samplesPerUnit: samplesPerUnit, extra: tsne)
@@ -40,7 +46,7 @@ struct ReferenceRun: Sendable {
         let (rs, out) = try ws.call(["report", ws.runDirectory("ref")] + tsne, timeout: 60)
         guard rs == 0 else { throw ReferenceError(message: "keyscope report exited \(rs)\n\(out)") }
         return ReferenceRun(reports: reports, csvs: csvs, rerendered: try collectReports(ws, "ref"),
-                            rerenderedCSVs: try collectCSVs(ws, "ref"), seconds: seconds)
+                            rerenderedCSVs: try collectCSVs(ws, "ref"), seconds: seconds, data: data)
     }
 
     static func collectReports(_ ws: E2EWorkspace, _ runs: String) throws -> [String: Data] {
