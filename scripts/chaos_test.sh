@@ -23,7 +23,7 @@ SAMPLES=${SAMPLES:-10}
 WORKERS=${WORKERS:-2}
 RANDOM=$SEED
 WORK=$(mktemp -d /tmp/ks-chaos.XXXXXX)
-STATS=(--layers 0,1 --bootstrap 20 --permutations 20 --subsample 100 --calibration-samples 4 --samples-per-unit 2 --tsne-layers none)
+STATS=(--layers 0,1 --bootstrap 20 --permutations 20 --subsample 100 --calibration-samples 4 --components 8 --bins 16 --groups 4 --samples-per-unit 2 --tsne-layers none)
 
 log() { printf '[chaos %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 fail() { log "FAIL: $*"; exit 1; }

@@ -77,6 +77,9 @@ extension EndToEnd {
             try ref.expectSameReports(ws, "wk")
             let after = try ws.records("wk")
             #expect(after.contains { $0.failures >= 1 && $0.state == .done }, "no unit was re-leased after the worker died")
+            let logs = try FileManager.default.contentsOfDirectory(atPath: ws.runDirectory("wk") + "/logs")
+                .compactMap { try? String(contentsOfFile: ws.runDirectory("wk") + "/logs/" + $0, encoding: .utf8) }
+            #expect(logs.contains { $0.contains("killed by signal 9; restart 1") }, "the pool did not restart the killed worker")
             #expect(ws.workerPids("wk").isEmpty)
         }
 

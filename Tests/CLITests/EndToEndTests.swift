@@ -15,6 +15,7 @@ extension EndToEnd {
         /// DESIGN §7: results are bit-identical whatever the worker count and partition.
         @Test func sameReportWhateverWorkersAndPartition() throws {
             let ref = try ReferenceRun.get()
+            print("reference run (2 workers, t-SNE on layer 0): \(String(format: "%.1f", ref.seconds)) s")
             let ws = try E2EWorkspace()
             defer { ws.close() }
             let data = ref.data

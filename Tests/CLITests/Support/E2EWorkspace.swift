@@ -16,7 +16,7 @@ final class E2EWorkspace: @unchecked Sendable {
     static let runID = "e2e"
     /// Small but not trivial: statistics cost next to nothing, the forward of the tiny model dominates.
     static let fastStatistics = ["--layers", "0,1", "--bootstrap", "20", "--permutations", "20", "--subsample", "100",
-                                 "--calibration-samples", "2"]
+                                 "--calibration-samples", "2", "--components", "8", "--bins", "16", "--groups", "4"]
 
     /// The built executable: `$KEYSCOPE_BIN`, next to the test bundle, or `.build/debug/keyscope`.
     static func executable() throws -> URL {
