@@ -61,6 +61,7 @@ extension EndToEnd {
             }
             #expect(after.map(\.attempts).reduce(0, +) > before.map(\.attempts).reduce(0, +), "resume leased nothing")
             #expect(ws.workerPids("ck").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: ws.runDirectory("ck") + "/coordinator.sock"), "ipc socket left behind")
         }
 
         @Test func workerKill9MidUnitIsReleasedAndRunFinishes() throws {

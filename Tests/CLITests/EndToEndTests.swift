@@ -22,6 +22,7 @@ extension EndToEnd {
             let run = try ws.startRun("one", data: data, workers: 1, samplesPerUnit: 3, extra: ReferenceRun.tsne)
             #expect(try run.wait(timeout: 120) == 0, "\(run.output)")
             try ref.expectSameReports(ws, "one")
+            #expect(!FileManager.default.fileExists(atPath: ws.runDirectory("one") + "/coordinator.sock"), "ipc socket left behind")
             let csvs = try ReferenceRun.collectCSVs(ws, "one")
             #expect(csvs.keys.contains("tsne_pre_0.csv") && csvs.keys.contains("tsne_post_0.csv"), "\(csvs.keys.sorted())")
             #expect(csvs.keys.sorted() == ref.csvs.keys.sorted())

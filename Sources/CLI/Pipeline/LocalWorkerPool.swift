@@ -4,6 +4,8 @@ import Foundation
 /// logging to `logs/worker-<i>.log` and watching our pid so none outlives a killed coordinator.
 /// A worker killed by a signal (OOM killer, kill -9) is started again, at most `maxRestarts` times per
 /// slot: otherwise a local run whose workers all died would wait forever for workers that never come.
+/// A restarted worker gets a new id (`local-<i>-r<n>`), so the dead one's lease still expires and counts
+/// as a failed attempt: a unit that keeps killing its worker is quarantined, not retried forever.
 final class LocalWorkerPool: @unchecked Sendable {
     private let lock = NSLock()
     private var processes: [Process] = []
@@ -23,7 +25,8 @@ final class LocalWorkerPool: @unchecked Sendable {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let p = Process()
         p.executableURL = exe
-        p.arguments = ["worker", "--connect", endpoint, "--threads", "\(threads)", "--id", "local-\(i)",
+        let id = restarts[i] == 0 ? "local-\(i)" : "local-\(i)-r\(restarts[i])"
+        p.arguments = ["worker", "--connect", endpoint, "--threads", "\(threads)", "--id", id,
                        "--parent-pid", "\(getpid())"] + extraArguments
         let logPath = "\(logsDirectory)/worker-\(i).log"
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }

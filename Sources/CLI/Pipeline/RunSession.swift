@@ -26,6 +26,9 @@ struct RunSession {
         var authenticator: ZAPAuthenticator?
         let requested = bind ?? cluster.map { $0.coordinator.bind } ?? "ipc"
         if requested == "ipc" { endpoint = try directory.ipcEndpoint() } else { endpoint = requested }
+        // ZeroMQ leaves the ipc socket file behind; we hold the run lock, so the file is ours to remove.
+        let socketPath = directory.socketPath
+        defer { if endpoint.hasPrefix("ipc://") { unlink(socketPath) } }
         if let curve = cluster?.curve {
             let pair = try CurveKeyFile.readSecret(path: curve.serverSecretKeyFile)
             let zap = try ZAPAuthenticator(context: .shared, allowedPublicKeys: curve.allowedClientKeys) { line in Log.line(line) }
