@@ -29,6 +29,9 @@ struct RunSession {
         var localWorkerArguments: [String] = []
         var localKeyFiles: [String] = []
         defer { for f in localKeyFiles { try? FileManager.default.removeItem(atPath: f) } }
+        // ZeroMQ leaves the ipc socket file behind; we hold the run lock, so the file is ours to remove.
+        let socketPath = directory.socketPath
+        defer { if endpoint.hasPrefix("ipc://") { unlink(socketPath) } }
         if let curve = cluster?.curve {
             let pair = try CurveKeyFile.readSecret(path: curve.serverSecretKeyFile)
             var allowed = curve.allowedClientKeys
