@@ -109,7 +109,7 @@ public struct LlavaStage: Sendable {
     /// Token embeddings with image features scattered, in order, into the image-token positions.
     func embed(_ ids: [Int], pixelValues: Tensor?) throws -> (Tensor, [Bool], Tensor?) {
         guard let embedTokens else { throw LlavaError.missingInput("a stage with the embeddings") }
-        let d = config.textConfig.hiddenSize, vocab = config.textConfig.vocabSize
+        let vocab = config.textConfig.vocabSize
         let isImage = ids.map { $0 == config.imageTokenIndex }
         let imageCount = isImage.filter { $0 }.count
         var features: Tensor?
@@ -119,20 +119,12 @@ public struct LlavaStage: Sendable {
         guard imageCount == (features?.rows ?? 0) else {
             throw LlavaError.imageTokenMismatch(imageTokens: imageCount, imageFeatures: features?.rows ?? 0)
         }
-        var out = [Float](repeating: 0, count: ids.count * d)
-        var next = 0
-        for (t, id) in ids.enumerated() {
-            if isImage[t], let features {
-                out.replaceSubrange((t * d)..<((t + 1) * d), with: features[row: next])
-                next += 1
-            } else {
-                guard (0..<vocab).contains(id) else {
-                    throw LlavaError.tokenOutOfVocabulary(position: t, id: id, vocabSize: vocab)
-                }
-                out.replaceSubrange((t * d)..<((t + 1) * d), with: embedTokens[row: id])
-            }
+        do {
+            return (try TokenEmbedding.scatter(ids: ids, isImage: isImage, features: features, embedTokens: embedTokens),
+                    isImage, features)
+        } catch {
+            throw LlavaError.tokenOutOfVocabulary(position: error.position, id: error.id, vocabSize: vocab)
         }
-        return (Tensor(shape: [ids.count, d], data: out), isImage, features)
     }
 
     public func forward(_ input: LlavaStageInput, taps: KeyTaps = .none) throws -> LlavaStageOutput {

@@ -89,7 +89,7 @@ public struct Qwen25VLStage: Sendable {
     /// Token embeddings with image features scattered, in order, into the `<|image_pad|>` positions.
     func embed(_ ids: [Int], pixelValues: Tensor?, grids: [Qwen25VLImageGrid]) throws -> (Tensor, [Bool], Tensor?) {
         guard let embedTokens else { throw Qwen25VLError.missingInput("a stage with the embeddings") }
-        let d = config.textConfig.hiddenSize, vocab = config.textConfig.vocabSize
+        let vocab = config.textConfig.vocabSize
         let isImage = ids.map { $0 == config.imageTokenId }
         let imageCount = isImage.filter { $0 }.count
         var features: Tensor?
@@ -103,20 +103,12 @@ public struct Qwen25VLStage: Sendable {
         guard imageCount == (features?.rows ?? 0) else {
             throw Qwen25VLError.imageTokenMismatch(imageTokens: imageCount, imageFeatures: features?.rows ?? 0)
         }
-        var out = [Float](repeating: 0, count: ids.count * d)
-        var next = 0
-        for (t, id) in ids.enumerated() {
-            if isImage[t], let features {
-                out.replaceSubrange((t * d)..<((t + 1) * d), with: features[row: next])
-                next += 1
-            } else {
-                guard (0..<vocab).contains(id) else {
-                    throw Qwen25VLError.tokenOutOfVocabulary(position: t, id: id, vocabSize: vocab)
-                }
-                out.replaceSubrange((t * d)..<((t + 1) * d), with: embedTokens[row: id])
-            }
+        do {
+            return (try TokenEmbedding.scatter(ids: ids, isImage: isImage, features: features, embedTokens: embedTokens),
+                    isImage, features)
+        } catch {
+            throw Qwen25VLError.tokenOutOfVocabulary(position: error.position, id: error.id, vocabSize: vocab)
         }
-        return (Tensor(shape: [ids.count, d], data: out), isImage, features)
     }
 
     public func forward(_ input: Qwen25VLStageInput, taps: KeyTaps = .none) throws -> Qwen25VLStageOutput {
