@@ -5,13 +5,13 @@ import Math
 
 /// Statistics options shared by `run` (DESIGN §4 defaults).
 struct StatisticsFlags: ParsableArguments {
-    @Option(help: "PCA components r.") var components = 32
+    @Option(name: [.customLong("pca-dims"), .customLong("components")], help: "PCA components r (--components is the same option).") var components = 32
     @Option(help: "Histogram bins B per component.") var bins = 64
     @Option(help: "Sample groups G for baselines and bootstrap.") var groups = 32
     @Option(help: "Bootstrap draws R.") var bootstrap = 1000
     @Option(help: "MMD permutation draws.") var permutations = 1000
     @Option(help: "Subsample size k per modality (t-SNE, MMD).") var subsample = 2000
-    @Option(help: "Calibration samples C.") var calibrationSamples = 256
+    @Option(name: [.customLong("calibration"), .customLong("calibration-samples")], help: "Calibration samples C (--calibration-samples is the same option).") var calibrationSamples = 256
     @Option(help: "Seed of every hash-based selection.") var seed: UInt64 = 0
 
     var options: StatisticsOptions {

@@ -2,9 +2,10 @@ import Foundation
 import Math
 import Protocol
 
-/// The machine-readable result of one RoPE variant (`report/<variant>_rope/report.json`).
+/// The machine-readable result of one RoPE variant (`report/<variant>_rope/report.json`); its JSON shape
+/// (`VariantReport+JSON.swift`) is documented in docs/report-schema.md.
 public struct VariantReport: Codable, Sendable {
-    public struct Run: Codable, Sendable {
+    public struct Run: Encodable, Sendable {
         public var runID: String
         public var keyscopeVersion: String
         public var model: String
@@ -16,19 +17,23 @@ public struct VariantReport: Codable, Sendable {
         public var statistics: StatisticsOptions
         public var threads: Int
         public var textTokens: String
+        /// `statistics`, `threads` and `text_tokens` are written under `settings` (see `VariantReport+JSON`).
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", keyscopeVersion = "keyscope_version", model, modelDescription = "model_description"
-            case data, inputHashes = "input_hashes", samples, excludedSamples = "excluded_samples", statistics, threads
-            case textTokens = "text_tokens"
+            case data, inputHashes = "input_hashes", samples, excludedSamples = "excluded_samples"
         }
     }
-    public struct Layer: Codable, Sendable {
+    public struct Layer: Sendable {
         public var layer: Int
         public var result: LayerResult
     }
     public var variant: RopeVariant
     public var run: Run
     public var layers: [Layer]
+
+    public init(variant: RopeVariant, run: Run, layers: [Layer]) {
+        self.variant = variant; self.run = run; self.layers = layers
+    }
 
     public func jsonData() throws -> Data {
         let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
