@@ -32,7 +32,8 @@ struct AnalyzeCommand: ParsableCommand {
         let id = runId ?? "analyze-" + RunDirectory.newRunID()
         let analysis = try asUsageError {
             try OfflineAnalysis(provider: provider, runID: id, layers: layerList, variants: variants, statistics: opts,
-                                threads: threads, samplesPerUnit: samplesPerUnit, textTokens: textTokens)
+                                threads: threads, samplesPerUnit: samplesPerUnit, textTokens: textTokens,
+                                perHead: statistics.perHead)
         }
         let dir = URL(fileURLWithPath: out).appendingPathComponent(id)
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent("plan.json").path) {

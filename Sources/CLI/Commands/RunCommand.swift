@@ -13,6 +13,7 @@ struct StatisticsFlags: ParsableArguments {
     @Option(help: "Subsample size k per modality (t-SNE, MMD).") var subsample = 2000
     @Option(name: [.customLong("calibration"), .customLong("calibration-samples")], help: "Calibration samples C (--calibration-samples is the same option).") var calibrationSamples = 256
     @Option(help: "Seed of every hash-based selection.") var seed: UInt64 = 0
+    @Flag(help: "Also analyse every KV head's keys on its own (report.json: layers[].heads).") var perHead = false
 
     var options: StatisticsOptions {
         StatisticsOptions(components: components, bins: bins, groups: groups, bootstrapDraws: bootstrap,
@@ -66,10 +67,11 @@ struct RunCommand: ParsableCommand {
         let id = runId ?? RunDirectory.newRunID()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let dir = try RunDirectory.create(runsRoot: out, runID: id)
-        let plan = RunPlan(runID: id, keyscopeVersion: keyscopeVersion, modelPath: inputs.modelPath, dataPath: inputs.dataPath,
+        var plan = RunPlan(runID: id, keyscopeVersion: keyscopeVersion, modelPath: inputs.modelPath, dataPath: inputs.dataPath,
                            sampleIDs: inputs.sampleIDs, layers: layerList, variants: variants, statistics: opts, threads: threads,
                            samplesPerUnit: samplesPerUnit, textTokens: textTokens, inputHashes: inputs.hashes,
                            modelDescription: inputs.modelDescription)
+        plan.keyHeads = statistics.perHead ? inputs.keyHeads : nil
         if !quiet {
             Log.line("run \(id): \(inputs.sampleIDs.count) samples, layers \(layerList), keys \(variants.map(\.rawValue)), "
                      + "\(plan.calibrationUnitCount) + \(plan.mainUnitCount) units, \(workers) local workers → \(dir.path)")

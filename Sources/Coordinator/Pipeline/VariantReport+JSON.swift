@@ -12,7 +12,7 @@ extension VariantReport {
     enum CodingKeys: String, CodingKey { case settings, variant, run, layers }
     enum SettingsKeys: String, CodingKey {
         case seed, calibration, pcaDims = "pca_dims", bins, groups, bootstrap, permutations, subsample, rope
-        case textTokens = "text_tokens", threads
+        case textTokens = "text_tokens", threads, keyHeads = "key_heads"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -24,7 +24,7 @@ extension VariantReport {
         try s.encode(o.groups, forKey: .groups); try s.encode(o.bootstrapDraws, forKey: .bootstrap)
         try s.encode(o.permutationDraws, forKey: .permutations); try s.encode(o.subsampleSize, forKey: .subsample)
         try s.encode(variant, forKey: .rope); try s.encode(run.textTokens, forKey: .textTokens)
-        try s.encode(run.threads, forKey: .threads)
+        try s.encode(run.threads, forKey: .threads); try s.encode(run.keyHeads, forKey: .keyHeads)
         try c.encode(variant, forKey: .variant)
         try c.encode(run, forKey: .run)
         try c.encode(layers, forKey: .layers)
@@ -44,7 +44,8 @@ extension VariantReport {
         run = Run(runID: partial.runID, keyscopeVersion: partial.keyscopeVersion, model: partial.model,
                   modelDescription: partial.modelDescription, data: partial.data, inputHashes: partial.inputHashes,
                   samples: partial.samples, excludedSamples: partial.excludedSamples, statistics: options,
-                  threads: try s.decode(Int.self, forKey: .threads), textTokens: try s.decode(String.self, forKey: .textTokens))
+                  threads: try s.decode(Int.self, forKey: .threads), textTokens: try s.decode(String.self, forKey: .textTokens),
+                  keyHeads: try s.decodeIfPresent(Int.self, forKey: .keyHeads))
         layers = try c.decode([Layer].self, forKey: .layers)
     }
 
@@ -71,7 +72,7 @@ extension VariantReport.Run {
 
 extension VariantReport.Layer: Codable {
     enum Keys: String, CodingKey {
-        case layer, tokens, excludedTokens = "excluded_tokens", calibrationTokens = "calibration_tokens"
+        case layer, head, heads, tokens, excludedTokens = "excluded_tokens", calibrationTokens = "calibration_tokens"
         case calibrationExcludedTokens = "calibration_excluded_tokens", pca, jsd, gaussian, mmd2
     }
     enum PCAKeys: String, CodingKey { case components, eigenvalues, weights }
@@ -92,6 +93,8 @@ extension VariantReport.Layer: Codable {
         let r = result
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(layer, forKey: .layer); try c.encode(r.tokens, forKey: .tokens)
+        // Present only in --per-head runs, so whole-layer reports keep their bytes.
+        try c.encodeIfPresent(head, forKey: .head); try c.encodeIfPresent(heads, forKey: .heads)
         try c.encode(r.excludedTokens, forKey: .excludedTokens)
         try c.encode(r.calibrationTokens, forKey: .calibrationTokens)
         try c.encode(r.calibrationExcludedTokens, forKey: .calibrationExcludedTokens)
@@ -144,6 +147,8 @@ extension VariantReport.Layer: Codable {
             LayerResult.Score(weighted: try j.decode(Double?.self, forKey: w), mean: try j.decode(Double?.self, forKey: u))
         }
         layer = try c.decode(Int.self, forKey: .layer)
+        head = try c.decodeIfPresent(Int.self, forKey: .head)
+        heads = try c.decodeIfPresent([VariantReport.Layer].self, forKey: .heads)
         result = LayerResult(
             components: try p.decode(Int.self, forKey: .components), eigenvalues: try p.decode([Double].self, forKey: .eigenvalues),
             weights: try p.decode([Double]?.self, forKey: .weights), tokens: try c.decode(LayerResult.Counts.self, forKey: .tokens),
