@@ -40,7 +40,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "t-SNE layers: default (first, middle, last), all, none, or a list.") var tsneLayers = "default"
     @Flag(help: "No progress output.") var quiet = false
 
+    @OptionGroup var logging: LoggingFlags
+
     func run() throws {
+        logging.apply()
         let variants: [RopeVariant]
         switch rope {
         case "pre": variants = [.pre]
