@@ -43,6 +43,11 @@ struct ZMQSocketTests {
         try echo(bind: "tcp://127.0.0.1:0")
     }
 
+    @Test("ROUTER/DEALER multipart echo over IPv6 loopback (tcp://[::1])")
+    func echoIPv6() throws {
+        try echo(bind: "tcp://[::1]:0")
+    }
+
     @Test("ROUTER/DEALER multipart echo over ipc in a temp dir")
     func echoIPC() throws {
         let dir = try temporaryDirectory()

@@ -57,7 +57,9 @@ struct RunCommand: ParsableCommand {
         do { try opts.validate() } catch { throw ValidationError("\(error)") }
         let tsne: RunReporter.TSNELayers
         do { tsne = try .init(tsneLayers) } catch { throw ValidationError("\(error)") }
-        if let bind, let problem = BindAddress.problem(bind) { throw ValidationError(problem) }
+        if let bind, let problem = BindAddress.problem(bind) ?? BindAddress.localWorkersProblem(bind, localWorkers: workers) {
+            throw ValidationError(problem)
+        }
         let clusterConfig = try cluster.map { try ClusterConfig.load(URL(fileURLWithPath: $0)) }
         if workers == 0 && bind == nil && (clusterConfig?.coordinator.bind ?? "ipc") == "ipc" {
             Log.line("note: --workers 0 with an ipc endpoint: start workers on this machine with the printed --connect")

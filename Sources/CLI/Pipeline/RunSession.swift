@@ -26,6 +26,7 @@ struct RunSession {
         var authenticator: ZAPAuthenticator?
         let requested = bind ?? cluster.map { $0.coordinator.bind } ?? "ipc"
         if requested == "ipc" { endpoint = try directory.ipcEndpoint() } else { endpoint = requested }
+        if let problem = BindAddress.localWorkersProblem(endpoint, localWorkers: localWorkers) { throw ValidationErrorText(problem) }
         var localWorkerArguments: [String] = []
         var localKeyFiles: [String] = []
         defer { for f in localKeyFiles { try? FileManager.default.removeItem(atPath: f) } }
@@ -144,5 +145,12 @@ enum BindAddress {
            let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) { return nil }
         if s.hasPrefix("tcp://"), s.hasSuffix(":*") { return nil }
         return "--bind must be ipc, ipc://PATH or tcp://HOST:PORT (e.g. tcp://10.0.0.1:20123), got \"\(s)\""
+    }
+
+    /// Local workers are started with the endpoint before the kernel would pick a port for `:0` / `:*`.
+    static func localWorkersProblem(_ endpoint: String, localWorkers: Int) -> String? {
+        guard localWorkers > 0, endpoint.hasPrefix("tcp://"), endpoint.hasSuffix(":0") || endpoint.hasSuffix(":*") else { return nil }
+        return "\(endpoint): local workers need a fixed port (e.g. \(endpoint.dropLast(2)):20123), "
+            + "or use --workers 0 and start `keyscope worker --connect` with the endpoint it prints"
     }
 }

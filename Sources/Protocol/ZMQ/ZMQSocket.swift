@@ -76,6 +76,12 @@ public final class ZMQSocket: @unchecked Sendable {
                               _ call: (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32) throws(ZMQError) {
         let h = try open(op)
         self.endpoint = ep
+        // An IPv6 literal (tcp://[::1]:port) needs ZMQ_IPV6 on the socket first; IPv4 endpoints keep
+        // libzmq's IPv4-only default, so nothing changes for them.
+        if ep.hasPrefix("tcp://["), op == "bind" || op == "connect" {
+            var on: Int32 = 1
+            try setRaw(ZMQ_IPV6, "ipv6", &on, MemoryLayout<Int32>.size)
+        }
         while call(h, ep) != 0 {
             if zmq_errno() == EINTR { continue }
             throw ZMQError.current(op, endpoint: ep)
