@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Math
 import Testing
 @testable import Model
@@ -104,6 +107,27 @@ struct ImagePhotoParityTests {
             guard tensor.shape == p["shape"] as! [Int] else { continue }
             let ok = ImageFixtures.wsum(tensor.data) == ImageFixtures.uint64(p["wsum"])
             #expect(ok, "\(name) \(variant) \(tensor.shape): \(Self.sampleReport(tensor.data.map(Double.init), entry: p))")
+        }
+    }
+
+    @Test("Fixtures/IMAGES.md names every fixture image (by name or glob) and every demo photo")
+    func imagesLicenceList() throws {
+        let text = try String(contentsOf: ImageFixtures.root.deletingLastPathComponent().appendingPathComponent("IMAGES.md"), encoding: .utf8)
+        // Glob words such as `images/decode/pal*.png`, matched on the file name.
+        let globs = text.split(whereSeparator: { " `,|()".contains($0) || $0.isNewline })
+            .filter { $0.contains("*") }.map { String($0.split(separator: "/").last!) }
+        var files: [String] = []
+        for sub in ["decode", "resize", "processor", "corrupt"] {
+            files += try FileManager.default.contentsOfDirectory(atPath: ImageFixtures.url(sub).path)
+        }
+        #expect(files.count >= 50)
+        for f in files {
+            let listed = text.contains(f) || globs.contains { fnmatch($0, f, 0) == 0 }
+            #expect(listed, "\(f) has no source/licence entry in Fixtures/IMAGES.md")
+        }
+        for name in Self.names {
+            let stem = String(name.dropLast(4))
+            #expect(text.contains(stem), "demo photo \(name) is not in Fixtures/IMAGES.md")
         }
     }
 }
