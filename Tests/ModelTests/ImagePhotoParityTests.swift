@@ -15,19 +15,25 @@ struct ImagePhotoParityTests {
     static let demoDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../demo/images").standardizedFileURL
 
-    nonisolated(unsafe) static let photos: [[String: Any]] = {
+    nonisolated(unsafe) static let root: [String: Any] = {
         let data = try! Data(contentsOf: ImageFixtures.url("photos.json"))
-        let root = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
-        return root["photos"] as! [[String: Any]]
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
     }()
+    /// The demo photos, by bare file name in demo/images.
+    nonisolated(unsafe) static let photos = root["photos"] as! [[String: Any]]
+    /// Four of them re-encoded (progressive, 4:2:2, 4:4:4, odd sizes, restarts), as `photos/NAME` fixtures.
+    nonisolated(unsafe) static let reencoded = root["reencoded"] as! [[String: Any]]
 
     static let names = photos.map { $0["file"] as! String }
+    static let allNames = names + reencoded.map { $0["file"] as! String }
 
-    static func entry(_ name: String) -> [String: Any] { photos.first { $0["file"] as! String == name }! }
+    static func entry(_ name: String) -> [String: Any] { (photos + reencoded).first { $0["file"] as! String == name }! }
 
-    static func load(_ name: String) throws -> Image {
-        try Image.load(url: demoDir.appendingPathComponent(name), alpha: .drop)
+    static func url(_ name: String) -> URL {
+        name.hasPrefix("photos/") ? ImageFixtures.url(name) : demoDir.appendingPathComponent(name)
     }
+
+    static func load(_ name: String) throws -> Image { try Image.load(url: url(name), alpha: .drop) }
 
     /// "k of n strided samples differ, max |Δ| d" for a checksum mismatch.
     static func sampleReport(_ values: [Double], entry: [String: Any]) -> String {
@@ -59,16 +65,26 @@ struct ImagePhotoParityTests {
         }
     }
 
-    @Test("decode → convert(\"RGB\") is byte-identical to Pillow", arguments: names)
+    @Test("re-encoded photos cover progressive, 4:2:2, 4:4:4, odd sizes and restart markers")
+    func reencodedCoverage() {
+        let encodings = Self.reencoded.map { $0["encoding"] as! String }.joined(separator: "; ")
+        for feature in ["progressive=True", "subsampling=0", "subsampling=1", "subsampling=2", "restart_marker_rows"] {
+            #expect(encodings.contains(feature), "\(feature) missing from \(encodings)")
+        }
+        #expect(Self.reencoded.contains { ($0["width"] as! Int) % 2 == 1 && ($0["height"] as! Int) % 2 == 1 })
+    }
+
+    @Test("decode → convert(\"RGB\") is byte-identical to Pillow", arguments: allNames)
     func decode(name: String) throws {
         let e = Self.entry(name)
         let image = try Self.load(name)
         #expect(image.width == e["width"] as! Int && image.height == e["height"] as! Int)
         let ok = ImageFixtures.wsum(image.pixels) == ImageFixtures.uint64(e["rgb_wsum"])
-        #expect(ok, "\(name) (\(e["mode"] as! String)): decoded pixels differ from Pillow: \(Self.sampleReport(image.pixels.map(Double.init), entry: e))")
+        let how = e["encoding"].map { ", \($0)" } ?? ""
+        #expect(ok, "\(name) (\(e["mode"] as! String)\(how)): decoded pixels differ from Pillow: \(Self.sampleReport(image.pixels.map(Double.init), entry: e))")
     }
 
-    @Test("bicubic resize to every target size is bit-identical to Pillow", arguments: names)
+    @Test("bicubic resize to every target size is bit-identical to Pillow", arguments: allNames)
     func resize(name: String) throws {
         let e = Self.entry(name)
         let image = try Self.load(name)
@@ -117,7 +133,7 @@ struct ImagePhotoParityTests {
         let globs = text.split(whereSeparator: { " `,|()".contains($0) || $0.isNewline })
             .filter { $0.contains("*") }.map { String($0.split(separator: "/").last!) }
         var files: [String] = []
-        for sub in ["decode", "resize", "processor", "corrupt"] {
+        for sub in ["decode", "resize", "processor", "corrupt", "photos"] {
             files += try FileManager.default.contentsOfDirectory(atPath: ImageFixtures.url(sub).path)
         }
         #expect(files.count >= 50)
