@@ -7,6 +7,13 @@ see demo/images/LICENSES.md; run scripts/make_demo_images.py first) and the two 
 preprocessor_config.json files copied from hf-metadata (llava-hf/llava-1.5-7b-hf,
 Qwen/Qwen2.5-VL-7B-Instruct).
 
+photos.json covers every demo/images/*.jpg in place (the photos are not copied): the decoded
+convert("RGB") pixels, bicubic resizes to several sizes per photo (CLIP shortest edge 336, Qwen
+smart_resize at the hub and a small pixel budget, an odd x1.7 up-scale, a strong down-scale to an
+odd aspect ratio, and a mixed up/down one) and the CLIP / LLaVA-pad / Qwen2-VL processor outputs,
+all as checksums plus a few strided samples; photos/ holds four of them re-encoded (progressive,
+4:2:2, 4:4:4, odd sizes, restart markers) with the same decode and resize checks.
+
 Large outputs are checked through `wsum`: sum over i of u_i * (2i + 1) mod 2^64, u_i the uint8
 sample or the float32 bit pattern, plus strided samples for tolerance checks.
 
@@ -22,7 +29,7 @@ import struct
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, features
 from transformers.image_transforms import convert_to_rgb
 from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 from transformers.models.llava.image_processing_pil_llava import LlavaImageProcessorPil
@@ -242,6 +249,96 @@ def samples(a, count=600):
     return stride, [float(v) for v in flat[::stride]]
 
 
+# MARK: real photos (demo/images, read in place by the Swift test)
+
+def photo_sizes(w, h):
+    """Target (width, height) per case for a w x h photo."""
+    ch, cw = clip_size(h, w, 336)
+    qh, qw = smart_resize(h, w, 28, 3136, 12845056)
+    sh, sw = smart_resize(h, w, 28, 28 * 28 * 4, 28 * 28 * 64)
+    return {
+        "clip336": (cw, ch),
+        "qwen_hub": (qw, qh),
+        "qwen_small": (sw, sh),
+        "up1.7_odd": (int(w * 1.7) | 1, int(h * 1.7) | 1),
+        "down_odd_aspect": (max(1, w // 9) | 1, max(1, h // 3) | 1),
+        "mixed_up_down": (int(w * 1.3) | 1, max(1, h // 5) | 1),
+    }
+
+
+def clip_size(h, w, edge):
+    """transformers' get_resize_output_image_size(default_to_square=False) for shortest_edge."""
+    short, long = (w, h) if w <= h else (h, w)
+    new_long = int(edge * long / short)
+    return (new_long, edge) if w <= h else (edge, new_long)
+
+
+def photo_entry(name, im, sizes):
+    """Checksums of convert("RGB") and of a bicubic resize to each (case, (w, h)) in sizes."""
+    rgb_im = im.convert("RGB")
+    rgb = np.array(rgb_im)
+    h, w = rgb.shape[:2]
+    stride, vals = samples(rgb, 12)
+    entry = {"file": name, "mode": im.mode, "width": w, "height": h, "rgb_wsum": wsum(rgb),
+             "stride": stride, "samples": [int(v) for v in vals], "resize": []}
+    for case, (ow, oh) in sizes(w, h).items():
+        r = np.array(rgb_im.resize((ow, oh), resample=Image.Resampling.BICUBIC))
+        stride, vals = samples(r, 12)
+        entry["resize"].append({"case": case, "width": ow, "height": oh, "wsum": wsum(r),
+                                "stride": stride, "samples": [int(v) for v in vals]})
+    return entry
+
+
+# Real photos re-encoded with the JPEG features the demo files lack (all are baseline 4:2:0 or gray):
+# progressive scans, 4:2:2 and 4:4:4 sampling, odd sizes, restart markers. Same licence as the source.
+REENCODED = [
+    ("photo_astronaut_face_prog.jpg", "16_astronaut_face.jpg", None, dict(quality=85, progressive=True)),
+    ("photo_hubble_422_prog_odd.jpg", "21_hubble_galaxies.jpg", (0, 0, 399, 377),
+     dict(quality=85, progressive=True, subsampling=1)),
+    ("photo_flower_444_odd.jpg", "24_flower_center.jpg", (0, 0, 259, 259), dict(quality=95, subsampling=0)),
+    ("photo_china_roof_q60_restart.jpg", "23_china_roof.jpg", (1, 1, 318, 237),
+     dict(quality=60, progressive=True, subsampling=2, restart_marker_rows=2)),
+]
+
+
+def photo_cases(lc, qc):
+    """Checksums for every demo photo (read in place by the Swift test) and the re-encoded ones."""
+    names = sorted(f for f in os.listdir(DEMO) if f.endswith(".jpg"))
+    assert len(names) >= 20, f"only {len(names)} demo photos; run scripts/make_demo_images.py"
+    clip = CLIPImageProcessorPil(**lc)
+    pad = LlavaImageProcessorPil(**lc, do_pad=True)
+    qwen = Qwen2VLImageProcessorPil(**qc)
+    out = {"generator": "scripts/make_image_fixtures.py", "pillow": Image.__version__,
+           "libjpeg_turbo": features.version("libjpeg_turbo"), "photos": [], "reencoded": []}
+    for name in names:
+        entry = photo_entry(name, demo(name), photo_sizes)
+        entry["processors"] = []
+        for variant, proc in (("clip", clip), ("llava_pad", pad)):
+            pv = np.asarray(proc(images=[demo(name)], return_tensors="np")["pixel_values"][0], dtype=np.float32)
+            stride, vals = samples(pv, 16)
+            entry["processors"].append({"variant": variant, "shape": list(pv.shape), "wsum": wsum(pv),
+                                        "stride": stride, "samples": vals})
+        res = qwen(images=[demo(name)], return_tensors="np")
+        pv = np.asarray(res["pixel_values"], dtype=np.float32)
+        stride, vals = samples(pv, 16)
+        entry["processors"].append({"variant": "qwen_hub", "shape": list(pv.shape),
+                                    "grid_thw": res["image_grid_thw"].tolist(), "wsum": wsum(pv),
+                                    "stride": stride, "samples": vals})
+        out["photos"].append(entry)
+    os.makedirs(os.path.join(OUT, "photos"))
+    for name, source, crop, kw in REENCODED:
+        im = demo(source)
+        data = jpeg_bytes(im.crop(crop) if crop else im, **kw)
+        with open(os.path.join(OUT, "photos", name), "wb") as f:
+            f.write(data)
+        re = Image.open(io.BytesIO(data))
+        re.load()
+        entry = photo_entry("photos/" + name, re, lambda w, h: {k: photo_sizes(w, h)[k] for k in ("clip336", "up1.7_odd")})
+        entry.update(source=source, encoding=", ".join(f"{k}={v}" for k, v in kw.items()))
+        out["reencoded"].append(entry)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hf-metadata", default="/work/shared/hf-metadata")
@@ -385,11 +482,16 @@ def main():
 
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, separators=(",", ":"))
+    with open(os.path.join(OUT, "photos.json"), "w") as f:
+        json.dump(photo_cases(lc, qc), f, separators=(",", ":"))
     with open(os.path.join(OUT, "README.md"), "w") as f:
         f.write("Generated by scripts/make_image_fixtures.py (Pillow 13.0.0, transformers 5.24.0, numpy 2.4.6).\n"
                 "Photographic inputs are crops of demo/images (licences in demo/images/LICENSES.md);\n"
                 "processor/*_preprocessor_config.json are copies of the hub files of llava-hf/llava-1.5-7b-hf\n"
-                "and Qwen/Qwen2.5-VL-7B-Instruct. Everything else is synthetic.\n")
+                "and Qwen/Qwen2.5-VL-7B-Instruct. Everything else is synthetic.\n"
+                "photos.json holds checksums for the demo/images photographs, which the tests read in place,\n"
+                "and for photos/ (four of them re-encoded: progressive, 4:2:2, 4:4:4, odd sizes, restarts).\n"
+                "Sources and licences of every image: ../IMAGES.md.\n")
     total = sum(os.path.getsize(os.path.join(d, x)) for d, _, fs in os.walk(OUT) for x in fs)
     print(f"fixtures: {total / 1e6:.2f} MB in {OUT}")
 

@@ -39,3 +39,36 @@ import Model
         #expect(s2 == 0 && out2.split(separator: "\n").count == 4)
     }
 }
+
+@Suite struct InspectQwenCommandTests {
+    static var qwenModel: String { CLIDemo.repo.appendingPathComponent("demo/models/qwen2.5-vl-tiny").path }
+
+    /// `inspect --limit 3` on the Qwen2.5-VL demo checkpoint: prompt with the collapsed
+    /// `<|image_pad|>` run inside the vision markers, token counts by role, patch shape and grid —
+    /// each equal to what Qwen25VLSamplePreparer (the run's own preparation) produces.
+    @Test func qwenDemoSamplesLimit3() throws {
+        let (status, out, err) = try CLIDemo.keyscope(["inspect", "--model", Self.qwenModel, "--data", CLIDemo.data, "--limit", "3"])
+        #expect(status == 0, "\(err)")
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 12, "\(out)")
+
+        let modelURL = URL(fileURLWithPath: Self.qwenModel)
+        let preparer = try Qwen25VLSamplePreparer(modelDirectory: modelURL, config: try Qwen25VLConfig(directory: modelURL))
+        let ds = try DatasetLoader.read(URL(fileURLWithPath: CLIDemo.data))
+        for (i, sample) in ds.samples.prefix(3).enumerated() {
+            let p = try preparer.prepare(sample)
+            let block = Array(lines.dropFirst(4 * i).prefix(4))
+            #expect(block.first == "[\(i + 1)/3] \(sample.id)")
+            let image = p.roles.filter { $0 == .image }.count
+            let q = p.roles.filter { $0 == .question }.count, tpl = p.roles.filter { $0 == .template }.count
+            #expect(image == p.imageGridTHW[0].reduce(1, *) / 4 && image > 0 && q > 0 && tpl > 0)
+            #expect(block.contains("  tokens: \(p.roles.count) = image \(image) + text \(q + tpl) (question \(q), template \(tpl))"), "\(block)")
+            #expect(p.pixelValues.shape == [p.imageGridTHW[0].reduce(1, *), 1176])
+            #expect(block.contains("  pixels: patches \(p.pixelValues.shape), image_grid_thw \(p.imageGridTHW)"), "\(block)")
+            let prompt = try #require(block.first { $0.hasPrefix("  prompt: ") })
+            #expect(prompt.contains("<|vision_start|><|image_pad|>×\(image)<|vision_end|>"), "\(prompt)")
+            #expect(prompt.contains("<|im_start|>user") && prompt.contains(sample.question), "\(prompt)")
+            #expect(!prompt.contains("<|image_pad|><|image_pad|>"))
+        }
+    }
+}

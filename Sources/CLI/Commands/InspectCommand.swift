@@ -8,7 +8,7 @@ import Model
 /// unusable. Runs no forward pass, so it is the quick check before a long run.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show the prepared prompt and tokens of each sample.")
-    @Option(help: "Hugging Face model directory (llava-1.5 layout).") var model: String
+    @Option(help: "Hugging Face model directory (llava-1.5 or Qwen2.5-VL layout).") var model: String
     @Option(help: "Dataset: .jsonl, LLaVA .json or MMBench .tsv.") var data: String
     @Option(help: "Only the first N usable samples.") var limit: Int?
 
@@ -16,15 +16,26 @@ struct InspectCommand: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
         let modelURL = URL(fileURLWithPath: model)
         let family = try asUsageError { try ModelFamilyDetector.detect(directory: modelURL) }
-        guard family == .llava else { throw ValidationError("\(model): inspect supports LLaVA-1.5 checkpoints only so far") }
-        let preparer = try asUsageError { try LlavaSamplePreparer(modelDirectory: modelURL, config: try LlavaConfig(directory: modelURL)) }
+        // Both preparers do what the run does (same tokenizer, template, processor), so what is
+        // printed here is what the forward pass will be fed.
+        let prepare: (Sample) throws -> PreparedSample
+        switch family {
+        case .llava:
+            let preparer = try asUsageError { try LlavaSamplePreparer(modelDirectory: modelURL, config: try LlavaConfig(directory: modelURL)) }
+            prepare = preparer.prepare
+        case .qwen25vl:
+            let preparer = try asUsageError {
+                try Qwen25VLSamplePreparer(modelDirectory: modelURL, config: try Qwen25VLConfig(directory: modelURL))
+            }
+            prepare = preparer.prepare
+        }
         let ds = try asUsageError { try DatasetLoader.read(URL(fileURLWithPath: data)) }
         for s in ds.skipped { print("dataset row \(s.row): skipped: \(s.reason)") }
         let samples = limit.map { Array(ds.samples.prefix($0)) } ?? ds.samples
         for (i, sample) in samples.enumerated() {
             print("[\(i + 1)/\(samples.count)] \(sample.id)")
             do {
-                let p = try preparer.prepare(sample)
+                let p = try prepare(sample)
                 for line in Self.describe(p) { print("  " + line) }
             } catch let e as SamplePreparationError {
                 print("  unusable: \(e.reason)")
@@ -32,14 +43,16 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
-    /// The three report lines of one prepared sample.
+    /// The three report lines of one prepared sample. Qwen2.5-VL's pixels are patch rows
+    /// `[Σ t·h·w, C·T·P·P]`, so its grid is printed too (it decides the image token count).
     static func describe(_ p: PreparedSample) -> [String] {
         let count = { (r: TokenRole) in p.roles.filter { $0 == r }.count }
         let image = count(.image), question = count(.question), template = count(.template)
         return [
             "prompt: " + collapse(p.prompt.text, placeholder: p.prompt.placeholder),
             "tokens: \(p.roles.count) = image \(image) + text \(question + template) (question \(question), template \(template))",
-            "pixels: \(p.pixelValues.shape)",
+            p.imageGridTHW.isEmpty ? "pixels: \(p.pixelValues.shape)"
+                : "pixels: patches \(p.pixelValues.shape), image_grid_thw \(p.imageGridTHW)",
         ]
     }
 
