@@ -19,6 +19,7 @@ public struct KeyscopeMain: ParsableCommand {
         ClusterCommand.self,
         CurveKeygenCommand.self,
         RunCommand.self,
+        CoordinatorCommand.self,
         WorkerCommand.self,
         ResumeCommand.self,
         StatusCommand.self,
