@@ -22,6 +22,7 @@ public struct KeyscopeMain: ParsableCommand {
         WorkerCommand.self,
         ResumeCommand.self,
         StatusCommand.self,
+        SweepCommand.self,
         ReportCommand.self,
         KeysCommand.self,
         AnalyzeCommand.self,

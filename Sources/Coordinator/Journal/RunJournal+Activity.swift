@@ -190,3 +190,15 @@ extension RunJournal {
         try locked { try db.limitPages((try db.scalarInt("PRAGMA page_count") ?? 0) + extraPages) }
     }
 }
+
+extension RunJournal {
+    /// SQLite's `PRAGMA integrity_check`: "ok", or the problems it found.
+    public func integrityCheck() throws -> String {
+        try locked {
+            let stmt = try db.prepare("PRAGMA integrity_check")
+            var lines: [String] = []
+            while try stmt.step() { lines.append(stmt.text(0) ?? "") }
+            return lines.joined(separator: "; ")
+        }
+    }
+}

@@ -19,7 +19,7 @@ extension RunStatus {
         }
         o.append("  samples \(samples), layers \(layers), keys \(variants.joined(separator: "+")), coordinator sessions \(sessions)")
         for p in phases {
-            var line = String(format: "  phase %@: %d/%d units, %d/%d samples", p.name == "main" ? "2 (main pass)  " : "1 (calibration)",
+            var line = String(format: "  phase %@ %d/%d units, %d/%d samples", p.name == "main" ? "2 (main pass):  " : "1 (calibration):",
                               p.unitsDone, p.unitsTotal, p.samplesDone, p.samplesTotal)
             if p.unitsLeased > 0 { line += ", \(p.unitsLeased) running" }
             if p.unitsQuarantined > 0 { line += ", \(p.unitsQuarantined) quarantined" }

@@ -204,13 +204,14 @@ public struct SweepDefinition: Codable, Sendable, Equatable {
     /// `<model>-<dataset>-<hash>`: the same grid point always gets the same run directory, whatever
     /// else the grid holds, so a re-run finds it; the hash covers every option that changes results.
     public func runID(for p: SweepPoint) -> String {
-        func slug(_ path: String) -> String {
-            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        func slug(_ path: String, dropExtension: Bool) -> String {
+            let name = (path as NSString).lastPathComponent
+            let base = dropExtension ? (name as NSString).deletingPathExtension : name
             let kept = base.unicodeScalars.map { $0.isASCII && CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-" ? Character($0) : "_" }
             return String(String(kept).prefix(24))
         }
         let hash = XXH64.hash(p.identity + "\n" + options.identity)
-        return "\(slug(p.model))-\(slug(p.dataset))-\(String(hash, radix: 16).leftPadded(to: 16).prefix(8))"
+        return "\(slug(p.model, dropExtension: false))-\(slug(p.dataset, dropExtension: true))-\(String(hash, radix: 16).leftPadded(to: 16).prefix(8))"
     }
 
     /// What differs from `old`, one line per change; empty when the definitions are equal.
