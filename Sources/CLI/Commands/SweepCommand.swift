@@ -31,11 +31,11 @@ struct SweepCommand: ParsableCommand {
             do { try statistics(def.options, seed: seed).validate() } catch { throw ValidationError("sweep definition \(definition): options: \(error)") }
         }
         let (dir, accepted): (SweepDirectory, [String])
-        do { (dir, accepted) = try SweepDirectory.prepare(root: out, definition: def, acceptChanges: update) } catch {
+        do { (dir, accepted) = try SweepDirectory.prepare(root: out, definition: def, acceptChanges: update, persist: !dryRun) } catch {
             throw ValidationError("\(error)")
         }
         for change in accepted { Log.line("sweep \(def.name): accepted change: \(change)") }
-        let lock = try dir.acquireLock()
+        let lock = dryRun ? nil : try dir.acquireLock()
         defer { withExtendedLifetime(lock) {} }
 
         let points = def.points
@@ -54,7 +54,7 @@ struct SweepCommand: ParsableCommand {
             }
             if case .skip = action { Log.line("\(prefix): finished, skipped"); tally["skipped", default: 0] += 1; continue }
             Log.line("\(prefix): \(action.verb) — \(point.label)")
-            if dryRun { tally["would " + action.verb, default: 0] += 1; continue }
+            if dryRun { tally[action.pending, default: 0] += 1; continue }
             let started = Date()
             do {
                 let code = try execute(action, point: point, options: def.options, runID: id, sweep: dir,
@@ -72,6 +72,10 @@ struct SweepCommand: ParsableCommand {
                 Log.line("\(prefix): failed: \(error)")
                 tally["failed", default: 0] += 1
             }
+        }
+        if dryRun {
+            Log.line("sweep \(def.name) (dry run): " + tally.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            return
         }
         let index = try SweepIndexWriter().write(dir, definition: def, status: try dir.statuses())
         let summary = tally.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
@@ -141,6 +145,15 @@ enum SweepRunAction: Equatable {
         case .skip: "skipped"
         case .resume: "resumed"
         case .start: "started"
+        }
+    }
+
+    /// For --dry-run summaries.
+    var pending: String {
+        switch self {
+        case .skip: "skipped"
+        case .resume: "to resume"
+        case .start: "to start"
         }
     }
 

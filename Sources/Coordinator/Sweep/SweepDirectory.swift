@@ -54,8 +54,9 @@ public struct SweepDirectory: Sendable, Hashable {
     /// Creates `<root>/<name>` for `definition`, or reopens it. A definition that differs from the
     /// frozen one is refused with the list of changes, unless `acceptChanges` (then it is re-frozen).
     /// Returns the changes that were accepted.
-    public static func prepare(root: String, definition: SweepDefinition,
-                               acceptChanges: Bool) throws(SweepError) -> (SweepDirectory, accepted: [String]) {
+    /// With `persist: false` (a dry run) nothing is created or re-frozen.
+    public static func prepare(root: String, definition: SweepDefinition, acceptChanges: Bool,
+                               persist: Bool = true) throws(SweepError) -> (SweepDirectory, accepted: [String]) {
         let p = URL(fileURLWithPath: root).standardizedFileURL.path + "/" + definition.name
         let dir = SweepDirectory(path: p)
         var accepted: [String] = []
@@ -67,6 +68,7 @@ public struct SweepDirectory: Sendable, Hashable {
                 accepted = changes
             }
         }
+        guard persist else { return (dir, accepted) }
         do {
             try FileManager.default.createDirectory(atPath: dir.runsPath, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
