@@ -50,7 +50,7 @@ import Testing
         try w.db.execute("UPDATE completions SET at_unix = \(t0) + 2 * (unit_id + 1)")  // t0+2, +4, +6
         w.close()
 
-        let s = try RunStatus.load(dir, now: t0 + 11)
+        let s = try RunStatus.load(dir, now: t0 + 11, probeLock: false)
         #expect(s.state == "running" && s.stateDetail.contains("pid 42"))
         #expect(s.phases.map(\.unitsDone) == [1, 2] && s.phases.map(\.unitsTotal) == [1, 5])
         #expect(s.phases.map(\.samplesDone) == [2, 4] && s.phases.map(\.samplesTotal) == [2, 10])
@@ -76,9 +76,14 @@ import Testing
         #expect((json?["garbage"] as? [String: Any])?["oversized_frames"] as? Int == 2)
 
         // Much later, without an ended session: a crash.
-        let later = try RunStatus.load(dir, now: t0 + 500)
+        let later = try RunStatus.load(dir, now: t0 + 500, probeLock: false)
         #expect(later.state == "crashed" && later.text(runDirectory: dir.path).contains("keyscope resume"))
         #expect(later.workers.allSatisfy { !$0.connected })
+        // The run lock decides when present: held means live whatever the clock says, free means not.
+        let lock = try dir.acquireLock()
+        #expect(try RunStatus.load(dir, now: t0 + 500).state == "running")
+        lock.release()
+        #expect(try RunStatus.load(dir, now: t0 + 11).state == "crashed")
     }
 
     @Test func journalsWithoutActivityTablesStillReadAndGainThemOnResume() throws {

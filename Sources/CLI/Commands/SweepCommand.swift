@@ -164,8 +164,11 @@ enum SweepRunAction: Equatable {
         guard fm.fileExists(atPath: runPath + "/plan.json") else {
             throw ValidationErrorText("\(runPath) has a journal but no plan.json; move it away to recompute this run")
         }
-        let status = try RunStatus.load(try RunDirectory.open(runPath))
-        if status.state == "running" { throw ValidationErrorText("run is live (\(status.stateDetail)); is another sweep or resume driving it?") }
-        return status.isFinished ? .skip : .resume
+        let dir = try RunDirectory.open(runPath)
+        // The run lock, not the status heuristics, says whether a coordinator is driving it right now.
+        do { try dir.acquireLock().release() } catch {
+            throw ValidationErrorText("\(error); is another `keyscope resume` driving it?")
+        }
+        return try RunStatus.load(dir).isFinished ? .skip : .resume
     }
 }

@@ -92,8 +92,10 @@ public struct RunStatus: Codable, Sendable, Equatable {
     public static let liveSeconds = 10.0
     public static let recentWindow = 60.0
 
-    /// Reads `dir` (plan.json and the journal, read-only).
-    public static func load(_ dir: RunDirectory, now: Double = Date().timeIntervalSince1970) throws -> RunStatus {
+    /// Reads `dir` (plan.json and the journal, read-only). With `probeLock`, whether a coordinator
+    /// is live comes from the run lock (exact, e.g. right after a kill -9); without, from how recent
+    /// its last flush is.
+    public static func load(_ dir: RunDirectory, now: Double = Date().timeIntervalSince1970, probeLock: Bool = true) throws -> RunStatus {
         let plan = try RunPlan.load(URL(fileURLWithPath: dir.planPath))
         let journal = try RunJournal.open(at: dir.journalPath, mode: .readOnly)
         defer { journal.close() }
@@ -101,10 +103,12 @@ public struct RunStatus: Codable, Sendable, Equatable {
         let activity = try journal.activity()
         let report = dir.reportPath + "/report.html"
         return make(plan: plan, records: records, activity: activity,
-                    report: FileManager.default.fileExists(atPath: report) ? report : nil, now: now)
+                    report: FileManager.default.fileExists(atPath: report) ? report : nil, now: now,
+                    lockHeld: probeLock ? dir.isLockHeld() : nil)
     }
 
-    static func make(plan: RunPlan, records: [UnitRecord], activity a: JournalActivity, report: String?, now: Double) -> RunStatus {
+    static func make(plan: RunPlan, records: [UnitRecord], activity a: JournalActivity, report: String?, now: Double,
+                     lockHeld: Bool? = nil) -> RunStatus {
         var samplesOf: [Int: Int] = [:]
         for r in records { samplesOf[r.unit.id] = (try? RunUnitSpec.decode(r.unit.spec))?.sampleIDs.count ?? 0 }
         func phase(_ number: Int, _ name: String, plannedUnits: Int, plannedSamples: Int) -> Phase {
@@ -124,7 +128,7 @@ public struct RunStatus: Codable, Sendable, Equatable {
 
         // Rates from the completion times; active time from the sessions.
         let last = a.sessions.last
-        let live = last.map { $0.endedUnix == nil && now - $0.lastSeenUnix < liveSeconds } ?? false
+        let live = last.map { $0.endedUnix == nil && (lockHeld ?? (now - $0.lastSeenUnix < liveSeconds)) } ?? false
         let active = a.sessions.reduce(0.0) { sum, s in
             let end = s.endedUnix ?? (s.id == last?.id && live ? now : s.lastSeenUnix)
             return sum + max(0, end - s.startedUnix)
