@@ -8,9 +8,11 @@ import Testing
 /// disk-full path, on the in-process cluster of ClusterTests.
 @Suite(.serialized) struct JournalActivityTests {
     /// A server on `cluster`'s journal that flushes its counters every 0.1 s.
-    static func start(_ cluster: Cluster, journal: RunJournal? = nil) throws -> (CoordinatorServer, Background<CoordinatorSummary>) {
+    static func start(_ cluster: Cluster, journal: RunJournal? = nil,
+                      extraCounters: (@Sendable () -> [String: Int])? = nil) throws -> (CoordinatorServer, Background<CoordinatorSummary>) {
         var config = try cluster.serverConfig()
         config.activityFlushInterval = 0.1
+        config.extraCounters = extraCounters
         let server = try CoordinatorServer(config: config, journal: journal ?? cluster.journal)
         let background = Background("coordinator") { try server.run() }
         try waitUntil("coordinator listening") { server.boundEndpoint != nil }
@@ -65,6 +67,16 @@ import Testing
         #expect(w.joins == 1 && !w.connected)
         #expect(after.events.contains { $0.worker == "w1" && $0.kind == .joined })
         #expect(after.counters["results_accepted"] == 3 && after.counters["malformed"] == 4)
+    }
+
+    /// Counters kept outside the server (the ZAP handler's refusals) are flushed with its own.
+    @Test func extraCountersAreFlushedToo() throws {
+        let cluster = try Cluster(unitValues: [[1]])
+        let (server, coordinator) = try Self.start(cluster, extraCounters: { ["zap_refused": 7] })
+        try waitUntil("extra counters flushed", timeout: 10) { (try? Self.activity(cluster).counters["zap_refused"]) == 7 }
+        server.requestStop()
+        _ = try coordinator.wait(timeout: 5)
+        #expect(try Self.activity(cluster).counters["zap_refused"] == 7)
     }
 
     @Test func countersOfSeveralSessionsAddUp() throws {
