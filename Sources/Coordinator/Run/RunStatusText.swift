@@ -38,8 +38,9 @@ extension RunStatus {
         if !activityRecorded { o.append("  workers, rates and counters: not recorded (journal written by an older keyscope)") }
         let connected = workers.filter(\.connected).count
         o.append("  workers: \(connected) connected, \(workers.count) seen")
+        let idWidth = workers.prefix(maxListed).map(\.id.count).max() ?? 0
         for w in workers.prefix(maxListed) {
-            var line = "    \(w.id)  \(w.connected ? "connected" : "gone     ")  last seen \(ago(w.lastSeenUnix))  units done \(w.unitsDone)"
+            var line = "    \(w.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(w.connected ? "connected" : "gone     ")  last seen \(ago(w.lastSeenUnix))  units done \(w.unitsDone)"
             line += "  joins \(w.joins)"
             if w.lost > 0 { line += "  lost \(w.lost)" }
             o.append(line)
