@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: System-library shims (one per library, header + module map only)
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "CLI", dependencies: [
             "Math", "Model", "Protocol", "Worker", "Coordinator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimize),
         .executableTarget(name: "keyscope", dependencies: ["CLI"]),
 

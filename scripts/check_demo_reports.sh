@@ -19,12 +19,16 @@ d = pathlib.Path(sys.argv[1])
 for v in ("pre_rope", "post_rope"):
     r = json.loads((d / "report" / v / "report.json").read_text())
     assert r["layers"], f"{d}: no layers in {v}"
+    assert r["settings"]["rope"] == v.split("_")[0], f"{d}: settings.rope {r['settings']['rope']} in {v}"
     for l in r["layers"]:
-        res = l["result"]
-        for key in ("inter_jsd", "intra_image_jsd", "intra_text_jsd"):
-            for x in res[key]:
+        jsd = l["jsd"]
+        for comp in jsd["per_component"]:
+            for key in ("inter", "intra_image", "intra_text"):
+                x = comp[key]
                 assert x is None or 0.0 <= x <= 1.0, f"{d} {v} layer {l['layer']}: {key} {x} outside [0, 1]"
-        p = res["bootstrap"]["p_value"]
+        for key in ("inter", "intra_image", "intra_text"):
+            assert jsd[key] is None or 0.0 <= jsd[key] <= 1.0, f"{d} {v} layer {l['layer']}: jsd.{key} {jsd[key]}"
+        p = jsd["p_value"]
         assert 0.0 < p <= 1.0, f"{d} {v} layer {l['layer']}: p {p}"
 print(f"check: {d.name}: {sum(len(json.loads((d/'report'/v/'report.json').read_text())['layers']) for v in ('pre_rope','post_rope'))} layer results finite and in range")
 PY

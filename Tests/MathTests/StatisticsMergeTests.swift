@@ -169,6 +169,7 @@ import Testing
             ("KSCA", acc.serialized(), { _ = try CalibrationAccumulator(serialized: $0) }),
             ("KSCL", cal.serialized(), { _ = try Calibration(serialized: $0) }),
             ("KSMP", main.serialized(), { _ = try MainPassAccumulator(serialized: $0, calibration: cal) }),
+            ("KSMP", main.serialized(version: 1), { _ = try MainPassAccumulator(serialized: $0, calibration: cal) }),
         ]
     }
 
@@ -206,6 +207,26 @@ import Testing
             let extra = Self.resealed(blob) { $0.append(0) }
             #expect(throws: StatisticsCodingError.self, "\(name) trailing byte") { try decode(extra) }
         }
+    }
+
+    /// Version 2 writes only occupied (modality, group) cells; version-1 blobs (older journals) still read
+    /// back to the same accumulator.
+    @Test func sparseCellsRoundTripAndDenseVersion1StillReads() throws {
+        let list = try Self.blobs()
+        let cal = try Calibration(serialized: list[1].1)
+        let v2 = try MainPassAccumulator(serialized: list[2].1, calibration: cal)
+        let v1 = try MainPassAccumulator(serialized: list[3].1, calibration: cal)
+        #expect(v1.serialized() == list[2].1)
+        #expect(v2.serialized() == list[2].1)
+        #expect(v1.histogram == v2.histogram && v1.momentCount == v2.momentCount)
+        // One sample touches one group: its blob carries 2 of the 2·G cells.
+        let data = try #require(StatisticsMergeTests.blocks(seed: 4, samples: 6, width: 6, maxTokens: 12).first)
+        var one = try MainPassAccumulator(calibration: cal, options: StatisticsMergeTests.options)
+        try one.add(data)
+        let sparse = one.serialized(), dense = one.serialized(version: 1)
+        #expect(sparse.count * 3 < dense.count, "sparse \(sparse.count) B vs dense \(dense.count) B")
+        let back = try MainPassAccumulator(serialized: sparse, calibration: cal)
+        #expect(back.serialized() == sparse && back.histogram == one.histogram)
     }
 
     @Test func mainPassRefusesOtherCalibration() throws {

@@ -4,6 +4,7 @@
 // stored as bfloat16 (uint16) rows of length k, exactly as in a safetensors checkpoint.
 #include <stddef.h>
 #include <stdint.h>
+#include "ks_projection.h"
 
 #ifdef __cplusplus
 extern "C" {

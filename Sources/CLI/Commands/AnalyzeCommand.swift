@@ -19,7 +19,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "t-SNE layers: default (first, middle, last), all, none, or a list.") var tsneLayers = "default"
     @Flag(help: "No progress output.") var quiet = false
 
+    @OptionGroup var logging: LoggingFlags
+
     func run() throws {
+        logging.apply()
         guard ["all", "prompt"].contains(textTokens) else { throw ValidationError("--text-tokens must be all or prompt") }
         guard threads >= 1, samplesPerUnit >= 1 else { throw ValidationError("--threads ≥ 1, --samples-per-unit ≥ 1") }
         let opts = statistics.options
@@ -32,7 +35,8 @@ struct AnalyzeCommand: ParsableCommand {
         let id = runId ?? "analyze-" + RunDirectory.newRunID()
         let analysis = try asUsageError {
             try OfflineAnalysis(provider: provider, runID: id, layers: layerList, variants: variants, statistics: opts,
-                                threads: threads, samplesPerUnit: samplesPerUnit, textTokens: textTokens)
+                                threads: threads, samplesPerUnit: samplesPerUnit, textTokens: textTokens,
+                                perHead: statistics.perHead)
         }
         let dir = URL(fileURLWithPath: out).appendingPathComponent(id)
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent("plan.json").path) {

@@ -15,19 +15,3 @@ struct BenchTSNE: ParsableCommand {
         print(String(decoding: try e.encode(report), as: UTF8.self))
     }
 }
-
-/// Main-pass and calibration throughput of the statistics engine on synthetic 4096-d keys.
-struct BenchAnalyze: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "analyze", abstract: "Statistics engine throughput (GB/s) with bare sgemm in the same run.")
-    @Option(help: "Key width.") var width = 4096
-    @Option(help: "Blocks (samples).") var blocks = 16
-    @Option(help: "Tokens per block.") var tokens = 576
-    @Option(help: "Threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    func run() throws {
-        Compute.setThreads(threads)
-        let r = try StatisticsBenchmark.run(width: width, blocks: blocks, tokensPerBlock: tokens, calibrationBlocks: 2,
-                                            options: StatisticsOptions(), repeats: 2, analyze: true)
-        print(r)
-    }
-}

@@ -16,7 +16,10 @@ struct KeysCommand: ParsableCommand {
     @Flag(help: "Replace keys already in --out.") var force = false
     @Flag(help: "No per-sample progress lines.") var quiet = false
 
+    @OptionGroup var logging: LoggingFlags
+
     func run() throws {
+        logging.apply()
         let variants = try asUsageError { try RopeSelection.parse(rope) }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }

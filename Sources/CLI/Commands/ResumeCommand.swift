@@ -13,7 +13,10 @@ struct ResumeCommand: ParsableCommand {
     @Option(help: "t-SNE layers: default, all, none, or a list.") var tsneLayers = "default"
     @Flag(help: "No progress output.") var quiet = false
 
+    @OptionGroup var logging: LoggingFlags
+
     func run() throws {
+        logging.apply()
         if let bind, let problem = BindAddress.problem(bind) { throw ValidationError(problem) }
         let dir = try RunDirectory.open(runDirectory)
         let plan = try RunPlan.load(URL(fileURLWithPath: dir.planPath))

@@ -5,14 +5,15 @@ import Math
 
 /// Statistics options shared by `run` (DESIGN §4 defaults).
 struct StatisticsFlags: ParsableArguments {
-    @Option(help: "PCA components r.") var components = 32
+    @Option(name: [.customLong("pca-dims"), .customLong("components")], help: "PCA components r (--components is the same option).") var components = 32
     @Option(help: "Histogram bins B per component.") var bins = 64
     @Option(help: "Sample groups G for baselines and bootstrap.") var groups = 32
     @Option(help: "Bootstrap draws R.") var bootstrap = 1000
     @Option(help: "MMD permutation draws.") var permutations = 1000
     @Option(help: "Subsample size k per modality (t-SNE, MMD).") var subsample = 2000
-    @Option(help: "Calibration samples C.") var calibrationSamples = 256
+    @Option(name: [.customLong("calibration"), .customLong("calibration-samples")], help: "Calibration samples C (--calibration-samples is the same option).") var calibrationSamples = 256
     @Option(help: "Seed of every hash-based selection.") var seed: UInt64 = 0
+    @Flag(help: "Also analyse every KV head's keys on its own (report.json: layers[].heads).") var perHead = false
 
     var options: StatisticsOptions {
         StatisticsOptions(components: components, bins: bins, groups: groups, bootstrapDraws: bootstrap,
@@ -39,7 +40,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "t-SNE layers: default (first, middle, last), all, none, or a list.") var tsneLayers = "default"
     @Flag(help: "No progress output.") var quiet = false
 
+    @OptionGroup var logging: LoggingFlags
+
     func run() throws {
+        logging.apply()
         let variants: [RopeVariant]
         switch rope {
         case "pre": variants = [.pre]
@@ -66,10 +70,11 @@ struct RunCommand: ParsableCommand {
         let id = runId ?? RunDirectory.newRunID()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let dir = try RunDirectory.create(runsRoot: out, runID: id)
-        let plan = RunPlan(runID: id, keyscopeVersion: keyscopeVersion, modelPath: inputs.modelPath, dataPath: inputs.dataPath,
+        var plan = RunPlan(runID: id, keyscopeVersion: keyscopeVersion, modelPath: inputs.modelPath, dataPath: inputs.dataPath,
                            sampleIDs: inputs.sampleIDs, layers: layerList, variants: variants, statistics: opts, threads: threads,
                            samplesPerUnit: samplesPerUnit, textTokens: textTokens, inputHashes: inputs.hashes,
                            modelDescription: inputs.modelDescription)
+        plan.keyHeads = statistics.perHead ? inputs.keyHeads : nil
         if !quiet {
             Log.line("run \(id): \(inputs.sampleIDs.count) samples, layers \(layerList), keys \(variants.map(\.rawValue)), "
                      + "\(plan.calibrationUnitCount) + \(plan.mainUnitCount) units, \(workers) local workers → \(dir.path)")

@@ -15,7 +15,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "CURVE: this worker's secret key file (from `keyscope curve-keygen`).") var curveKey: String?
     @Flag(help: "Print one line per event.") var verbose = false
 
+    @OptionGroup var logging: LoggingFlags
+
     func run() throws {
+        logging.apply()
         Compute.setThreads(threads)
         let host = ProcessInfo.processInfo.hostName
         var config = WorkerClientConfig(endpoint: connect, workerID: id ?? "\(host)-\(getpid())", keyscopeVersion: keyscopeVersion,
@@ -68,13 +71,6 @@ final class LockedFlag: @unchecked Sendable {
     var value: Bool { lock.withLock { isSet } }
 }
 
-/// Timestamped lines on stderr (progress bars own stdout).
-enum Log {
-    static func line(_ s: String) {
-        let t = ISO8601DateFormatter().string(from: Date())
-        FileHandle.standardError.write(Data("[\(t)] \(s)\n".utf8))
-    }
-}
 
 /// SIGINT/SIGTERM → one callback on a dispatch queue (the run stays resumable); a second signal exits at once.
 enum SignalTrap {

@@ -11,7 +11,7 @@ struct OfflineAnalysis {
 
     /// Builds the plan from the key directory's metadata; `layers`/`variants` nil means everything captured.
     init(provider: KeyFileProvider, runID: String, layers: [Int]?, variants: [RopeVariant]?, statistics: StatisticsOptions,
-         threads: Int, samplesPerUnit: Int, textTokens: String) throws {
+         threads: Int, samplesPerUnit: Int, textTokens: String, perHead: Bool = false) throws {
         let m = provider.metadata
         let layerList = layers ?? m.layers
         let variantList = variants ?? m.variants
@@ -27,6 +27,7 @@ struct OfflineAnalysis {
                        sampleIDs: m.samples.map(\.id), layers: layerList, variants: variantList, statistics: statistics,
                        threads: threads, samplesPerUnit: samplesPerUnit, textTokens: textTokens, inputHashes: m.inputHashes,
                        modelDescription: m.modelDescription)
+        plan.keyHeads = perHead ? m.numKeyValueHeads : nil
     }
 
     /// Writes `plan.json` and `report/` into `runDirectory`; returns the analysis and `report.html`.

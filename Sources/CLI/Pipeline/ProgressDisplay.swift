@@ -1,17 +1,24 @@
 import Coordinator
 import Foundation
+import Logging
 
-/// Progress of a run: a single rewritten line on a terminal, a plain line every 10 s otherwise.
+/// Progress of a run: a single rewritten line on a terminal, a plain line every 10 s otherwise, and with
+/// `--log-format json` one JSON record per event (progress records every 10 s carry the counts as fields).
 final class ProgressDisplay: @unchecked Sendable {
     private let quiet: Bool
-    private let isTTY = isatty(STDERR_FILENO) != 0
+    private let json: Bool
+    private let isTTY: Bool
     private var lastPlain = Date.distantPast
     private let lock = NSLock()
     private var phase = ""
     private var failures = 0
     private var workers = 0
 
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool) {
+        self.quiet = quiet
+        json = Log.format == .json
+        isTTY = !json && isatty(STDERR_FILENO) != 0
+    }
 
     func phase(_ name: String) { lock.withLock { phase = name }; line("\(name)") }
 
@@ -41,7 +48,16 @@ final class ProgressDisplay: @unchecked Sendable {
         let text = String(format: "%@ %3.0f%% %d/%d units · %.2f units/s · %@ · %d workers · %d failures",
                           "[" + String(repeating: "#", count: Int(frac * 24)) + String(repeating: ".", count: 24 - Int(frac * 24)) + "]",
                           frac * 100, p.done, p.total, p.unitsPerSecond, eta, w, f)
-        if isTTY {
+        if json {
+            guard Date().timeIntervalSince(lastPlain) >= 10 || p.finished else { return }
+            lastPlain = Date()
+            var meta: [String: Logging.Logger.MetadataValue] = [
+                "phase": .string(ph), "done": .string("\(p.done)"), "total": .string("\(p.total)"),
+                "quarantined": .string("\(p.quarantined)"), "units_per_s": .string(String(format: "%.3f", p.unitsPerSecond)),
+                "workers": .string("\(w)"), "failures": .string("\(f)")]
+            if let e = p.etaSeconds { meta["eta_s"] = .string(String(format: "%.0f", e)) }
+            Log.line("progress", meta)
+        } else if isTTY {
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(ph): \(text)".utf8))
         } else if Date().timeIntervalSince(lastPlain) >= 10 || p.finished {
             lastPlain = Date()
@@ -51,6 +67,7 @@ final class ProgressDisplay: @unchecked Sendable {
 
     func line(_ s: String) {
         guard !quiet else { return }
+        if json { Log.line(s); return }
         FileHandle.standardError.write(Data(((isTTY ? "\r\u{1B}[2K" : "") + s + "\n").utf8))
     }
 }

@@ -11,6 +11,8 @@ struct RunInputs {
     var family: ModelFamily
     var layerCount: Int
     var modelDescription: String
+    /// KV heads of the decoder (for --per-head).
+    var keyHeads: Int
     var sampleIDs: [String]
     var skippedRows: [String]
     var hashes: [String: String]
@@ -22,18 +24,20 @@ struct RunInputs {
     static func load(model: String, data: String) throws -> RunInputs {
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL, dataURL = URL(fileURLWithPath: data).standardizedFileURL
         let family = try ModelFamilyDetector.detect(directory: modelURL)
-        let layers: Int, description: String
+        let layers: Int, description: String, keyHeads: Int
         switch family {
         case .llava:
             let c = try LlavaConfig(directory: modelURL)
             let t = c.textConfig
             layers = t.numHiddenLayers
+            keyHeads = t.numKeyValueHeads
             description = "LLaVA-1.5: \(t.numHiddenLayers) decoder layers × \(t.hiddenSize), keys \(t.numKeyValueHeads) KV heads × \(t.headDim); "
                 + "CLIP \(c.visionConfig.numHiddenLayers) layers, \(c.visionConfig.imageSize) px"
         case .qwen25vl:
             let c = try Qwen25VLConfig(directory: modelURL)
             let t = c.textConfig, v = c.visionConfig
             layers = t.numHiddenLayers
+            keyHeads = t.numKeyValueHeads
             description = "Qwen2.5-VL: \(t.numHiddenLayers) decoder layers × \(t.hiddenSize), keys \(t.numKeyValueHeads) KV heads × \(t.headDim), "
                 + "M-RoPE \(t.mropeSection); ViT \(v.depth) blocks × \(v.hiddenSize) (full attention \(v.fullattBlockIndexes))"
         }
@@ -54,7 +58,7 @@ struct RunInputs {
         }
         hashes["images"] = hex(XXH64.hash(imageHash, seed: 0))
         return RunInputs(modelPath: modelURL.path, dataPath: dataURL.path, family: family, layerCount: layers,
-                         modelDescription: description, sampleIDs: ds.samples.map(\.id),
+                         modelDescription: description, keyHeads: keyHeads, sampleIDs: ds.samples.map(\.id),
                          skippedRows: ds.skipped.map { "row \($0.row): \($0.reason)" }, hashes: hashes)
     }
 

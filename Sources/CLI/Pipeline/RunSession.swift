@@ -49,7 +49,7 @@ struct RunSession {
             var c = ClusterConfig(); c.coordinator.bind = endpoint
             if c.bindsNonLoopback && !endpoint.hasPrefix("tcp://[::1]:") {
                 // Not through `display`: a security warning must survive --quiet.
-                Log.line("warning: listening on \(endpoint) without CURVE: anyone who can reach it can join this run "
+                Log.warning("listening on \(endpoint) without CURVE: anyone who can reach it can join this run "
                          + "and read its data (set curve in cluster.json, see keyscope curve-keygen and docs/multinode.md)")
             }
         }

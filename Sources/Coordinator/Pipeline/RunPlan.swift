@@ -24,6 +24,9 @@ public struct RunPlan: Codable, Sendable, Equatable {
     public var inputHashes: [String: String]
     /// Free-form description of the model for the report (family, width, layers).
     public var modelDescription: String
+    /// `--per-head`: the model's KV-head count; every layer is then also analysed per KV head
+    /// (`RunUnitSpec.keyHeads`). nil (and absent from plan.json): whole layers only.
+    public var keyHeads: Int?
 
     public init(runID: String, keyscopeVersion: String, modelPath: String, dataPath: String, sampleIDs: [String],
                 layers: [Int], variants: [RopeVariant], statistics: StatisticsOptions, threads: Int,
@@ -51,7 +54,7 @@ public struct RunPlan: Codable, Sendable, Equatable {
     private func spec(_ id: Int, _ phase: RunUnitSpec.Phase, _ ids: [String], _ calPath: String?, _ fp: UInt64?) -> RunUnitSpec {
         RunUnitSpec(runID: runID, unitID: id, phase: phase, modelPath: modelPath, dataPath: dataPath, sampleIDs: ids,
                     layers: layers, variants: variants, statistics: statistics, threads: threads,
-                    textTokens: textTokens, calibrationPath: calPath, calibrationFingerprint: fp)
+                    textTokens: textTokens, keyHeads: keyHeads, calibrationPath: calPath, calibrationFingerprint: fp)
     }
 
     public func calibrationUnits() -> [RunUnitSpec] {

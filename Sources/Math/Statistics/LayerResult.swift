@@ -123,3 +123,45 @@ public struct LayerResult: Codable, Sendable, Equatable {
         return try e.encode(self)
     }
 }
+
+// Public memberwise initialisers: report readers outside Math (report.json's own layout in
+// Coordinator's `VariantReport`) rebuild results field by field.
+extension LayerResult.Counts {
+    public init(image: Int, text: Int, _: Void = ()) { self.image = image; self.text = text }
+}
+extension LayerResult.Score {
+    public init(weighted: Double?, mean: Double?, _: Void = ()) { self.weighted = weighted; self.mean = mean }
+}
+extension LayerResult.Bootstrap {
+    public init(draws: Int, validDraws: Int, pValue: Double, interInterval: [Double]?, intraImageInterval: [Double]?,
+                intraTextInterval: [Double]?, _: Void = ()) {
+        self.draws = draws; self.validDraws = validDraws; self.pValue = pValue; self.interInterval = interInterval
+        self.intraImageInterval = intraImageInterval; self.intraTextInterval = intraTextInterval
+    }
+}
+extension LayerResult.Gaussian {
+    public init(frechet: Double?, symmetricKL: Double?, imageMean: [Double]?, textMean: [Double]?,
+                imageCovariance: [Double]?, textCovariance: [Double]?, _: Void = ()) {
+        self.frechet = frechet; self.symmetricKL = symmetricKL; self.imageMean = imageMean; self.textMean = textMean
+        self.imageCovariance = imageCovariance; self.textCovariance = textCovariance
+    }
+}
+extension LayerResult.MMDSummary {
+    public init(mmd2: Double?, bandwidth: Double?, pValue: Double?, permutations: Int, subsample: LayerResult.Counts, _: Void = ()) {
+        self.mmd2 = mmd2; self.bandwidth = bandwidth; self.pValue = pValue; self.permutations = permutations
+        self.subsample = subsample
+    }
+}
+extension LayerResult {
+    public init(components: Int, eigenvalues: [Double], weights: [Double]?, tokens: Counts, excludedTokens: Counts,
+                calibrationTokens: Int, calibrationExcludedTokens: Int, interJSD: [Double?], intraImageJSD: [Double?],
+                intraTextJSD: [Double?], inter: Score, intraImage: Score, intraText: Score, bootstrap: Bootstrap,
+                gaussian: Gaussian, mmd: MMDSummary, _: Void = ()) {
+        self.components = components; self.eigenvalues = eigenvalues; self.weights = weights; self.tokens = tokens
+        self.excludedTokens = excludedTokens; self.calibrationTokens = calibrationTokens
+        self.calibrationExcludedTokens = calibrationExcludedTokens; self.interJSD = interJSD
+        self.intraImageJSD = intraImageJSD; self.intraTextJSD = intraTextJSD; self.inter = inter
+        self.intraImage = intraImage; self.intraText = intraText; self.bootstrap = bootstrap; self.gaussian = gaussian
+        self.mmd = mmd
+    }
+}

@@ -165,20 +165,49 @@ public struct MainPassAccumulator: Sendable {
     // MARK: Serialization
 
     static let magic = "KSMP"
-    static let version: UInt16 = 1
+    /// 2: only (modality, group) cells holding data are written (a unit of a few samples touches a few of
+    /// the 2·G cells, so this is what keeps wire bytes ≪ raw key bytes); 1: every cell (still readable).
+    static let version: UInt16 = 2
 
-    /// Histogram counts are LEB128 varints (mostly 0 or small); moments are Int128; the subsample is
-    /// written in canonical order, so equal accumulators give equal bytes.
-    public func serialized() -> [UInt8] {
-        var w = BlobWriter(magic: Self.magic, version: Self.version)
+    /// Cells (index m·G + g) with any count or moment; the others are all zero.
+    private var occupiedCells: [Int] {
+        let r = components, b = bins, tri = triangle
+        return (0..<(2 * groups)).filter { c in
+            momentCount[c] != 0
+                || histogram[(c * r * (b + 2))..<((c + 1) * r * (b + 2))].contains { $0 != 0 }
+                || momentSum[(c * r)..<((c + 1) * r)].contains { $0 != 0 }
+                || momentSquares[(c * tri)..<((c + 1) * tri)].contains { $0 != 0 }
+        }
+    }
+
+    /// Histogram counts are LEB128 varints (mostly 0 or small); moments are Int128; only occupied cells are
+    /// written, in ascending order; the subsample is written in canonical order, so equal accumulators give
+    /// equal bytes.
+    public func serialized() -> [UInt8] { serialized(version: Self.version) }
+
+    /// `version` 1 writes every cell densely (what older builds wrote; kept so tests prove it still reads).
+    func serialized(version: UInt16) -> [UInt8] {
+        var w = BlobWriter(magic: Self.magic, version: version)
         w.u64(calibrationFingerprint)
         w.i64(components); w.i64(bins); w.i64(groups); w.i64(subsampleSize); w.u64(seed)
         w.u8(overflowed ? 1 : 0)
         for v in excludedTokens { w.varint(UInt64(v)) }
-        for v in histogram { w.varint(UInt64(v)) }
-        for v in momentCount { w.varint(UInt64(v)) }
-        for v in momentSum { w.i128(v) }
-        for v in momentSquares { w.i128(v) }
+        let r = components, b = bins, tri = triangle
+        if version == 1 {
+            for v in histogram { w.varint(UInt64(v)) }
+            for v in momentCount { w.varint(UInt64(v)) }
+            for v in momentSum { w.i128(v) }
+            for v in momentSquares { w.i128(v) }
+        }
+        let cells = version == 1 ? [] : occupiedCells
+        if version != 1 { w.i64(cells.count) }
+        for c in cells {
+            w.i64(c)
+            for v in histogram[(c * r * (b + 2))..<((c + 1) * r * (b + 2))] { w.varint(UInt64(v)) }
+            w.varint(UInt64(momentCount[c]))
+            for v in momentSum[(c * r)..<((c + 1) * r)] { w.i128(v) }
+            for v in momentSquares[(c * tri)..<((c + 1) * tri)] { w.i128(v) }
+        }
         for s in subsample {
             let entries = s.sorted
             w.i64(entries.count)
@@ -193,7 +222,7 @@ public struct MainPassAccumulator: Sendable {
     /// Reads a part; `calibration` must be the one it was built with (checked by fingerprint).
     public init(serialized bytes: [UInt8], calibration: Calibration) throws {
         let blob = "MainPassAccumulator"
-        var r = try BlobReader(bytes, magic: Self.magic, version: Self.version, blob: blob)
+        var r = try BlobReader(bytes, magic: Self.magic, versions: 1...Self.version, blob: blob)
         let fp = try r.u64("calibrationFingerprint")
         guard fp == calibration.fingerprint else { throw r.invalid("calibrationFingerprint", "does not match the given calibration") }
         let comps = try r.count("components", in: 1...4096)
@@ -204,8 +233,13 @@ public struct MainPassAccumulator: Sendable {
         let g = try r.count("groups", in: 1...(1 << 16))
         let k = try r.count("subsampleSize", in: 0...(1 << 24))
         let seed = try r.u64("seed")
-        try r.need(2 * g * comps * (b + 2), elementBytes: 1, "histogram")
-        try r.need(2 * g * comps * (comps + 3) / 2, elementBytes: 16, "moments")
+        if r.version == 1 {
+            try r.need(2 * g * comps * (b + 2), elementBytes: 1, "histogram")
+            try r.need(2 * g * comps * (comps + 3) / 2, elementBytes: 16, "moments")
+        } else {
+            // Sparse cells: the dense arrays are allocated from the header alone, so bound them first.
+            guard 2 * g * comps * (b + 2) <= 1 << 26 else { throw r.invalid("groups", "\(g) groups × \(comps) × \(b + 2) bins exceed 2^26 counts") }
+        }
         var options = StatisticsOptions(components: comps, bins: b, groups: g, subsampleSize: k, seed: seed)
         options.calibrationSamples = 1
         try self.init(calibration: calibration, options: options)
@@ -218,10 +252,25 @@ public struct MainPassAccumulator: Sendable {
             return Int64(v)
         }
         for i in 0..<2 { excludedTokens[i] = try count("excludedTokens") }
-        for i in 0..<histogram.count { histogram[i] = try count("histogram") }
-        for i in 0..<momentCount.count { momentCount[i] = try count("momentCount") }
-        for i in 0..<momentSum.count { momentSum[i] = try r.i128("momentSum") }
-        for i in 0..<momentSquares.count { momentSquares[i] = try r.i128("momentSquares") }
+        if r.version == 1 {
+            for i in 0..<histogram.count { histogram[i] = try count("histogram") }
+            for i in 0..<momentCount.count { momentCount[i] = try count("momentCount") }
+            for i in 0..<momentSum.count { momentSum[i] = try r.i128("momentSum") }
+            for i in 0..<momentSquares.count { momentSquares[i] = try r.i128("momentSquares") }
+        } else {
+            let tri = triangle, cellBins = comps * (b + 2)
+            let n = try r.count("cells.count", in: 0...(2 * g), elementBytes: 9 + cellBins + 16 * (comps + tri))
+            var last = -1
+            for _ in 0..<n {
+                let c = try r.count("cell", in: 0...(2 * g - 1))
+                guard c > last else { throw r.invalid("cell", "cells not in ascending order") }
+                last = c
+                for i in (c * cellBins)..<((c + 1) * cellBins) { histogram[i] = try count("histogram") }
+                momentCount[c] = try count("momentCount")
+                for i in (c * comps)..<((c + 1) * comps) { momentSum[i] = try r.i128("momentSum") }
+                for i in (c * tri)..<((c + 1) * tri) { momentSquares[i] = try r.i128("momentSquares") }
+            }
+        }
         for m in 0..<2 {
             let n = try r.count("subsample.count", in: 0...k, elementBytes: 20 + 4 * comps)
             var previous: SubsampleEntry?

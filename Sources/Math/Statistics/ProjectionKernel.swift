@@ -1,3 +1,4 @@
+import CBF16Kernels
 import Foundation
 
 /// y = k·P̃ − c for a block of keys, Float32, with a fixed per-element operation order.
@@ -47,7 +48,21 @@ struct ProjectionKernel: Sendable {
         }
     }
 
-    private func apply(keys: UnsafePointer<Float>, range: Range<Int>, out: UnsafeMutablePointer<Float>) {
+    func apply(keys: UnsafePointer<Float>, range: Range<Int>, out: UnsafeMutablePointer<Float>) {
+        let d = width, r = components
+        if !range.isEmpty {
+            // Same arithmetic, 4 rows at a time with AVX2 (ks_projection.c); -1 means no AVX2 here.
+            let done = matrix.withUnsafeBufferPointer { mp in offset.withUnsafeBufferPointer { op in
+                ks_projection_avx2(keys + range.lowerBound * d, Int32(range.count), Int32(d), mp.baseAddress!, Int32(r),
+                                   op.baseAddress!, out + range.lowerBound * r)
+            } }
+            if done == 0 { return }
+        }
+        applyPortable(keys: keys, range: range, out: out)
+    }
+
+    /// The reference loop (any CPU); tests compare the AVX2 path with it bit for bit.
+    func applyPortable(keys: UnsafePointer<Float>, range: Range<Int>, out: UnsafeMutablePointer<Float>) {
         let d = width, r = components
         matrix.withUnsafeBufferPointer { mp in
             let base = UnsafeRawPointer(mp.baseAddress!)

@@ -67,8 +67,17 @@ struct BlobReader {
     private var pos: Int
     private let end: Int
 
+    /// The version found in the blob (one of those the caller accepts).
+    private(set) var version: UInt16 = 0
+
     /// Checks magic, seal and version; `version` is the one this build reads.
     init(_ data: [UInt8], magic: String, version: UInt16, blob: String) throws {
+        try self.init(data, magic: magic, versions: version...version, blob: blob)
+    }
+
+    /// Checks magic, seal and version; `versions` are those this build reads (older layouts stay readable,
+    /// e.g. in journals written before an upgrade).
+    init(_ data: [UInt8], magic: String, versions: ClosedRange<UInt16>, blob: String) throws {
         self.blob = blob
         let m = Array(magic.utf8)
         guard data.count >= m.count + 2 + 8 else { throw StatisticsCodingError.truncated(blob: blob, field: "header") }
@@ -81,7 +90,8 @@ struct BlobReader {
         pos = m.count
         end = payloadEnd
         let v = try u16("version")
-        guard v == version else { throw StatisticsCodingError.unsupportedVersion(blob: blob, version: Int(v)) }
+        guard versions.contains(v) else { throw StatisticsCodingError.unsupportedVersion(blob: blob, version: Int(v)) }
+        version = v
     }
 
     var remaining: Int { end - pos }

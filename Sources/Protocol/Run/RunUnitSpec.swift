@@ -25,16 +25,21 @@ public struct RunUnitSpec: Codable, Sendable, Equatable {
     public var threads: Int
     /// `all` (every non-image token is text) or `prompt` (only the user's question tokens count as text).
     public var textTokens: String
+    /// Per-head analysis (`--per-head`): each layer's keys `[T, H·d]` are also split into this many KV-head
+    /// blocks `[T, d]`, each analysed as its own entry `<variant>/<layer>/h<head>`. nil: whole layers only
+    /// (and the spec's JSON is then what it was before this field existed).
+    public var keyHeads: Int?
     /// Phase 2 only: the merged calibration and its XXH64, checked before use.
     public var calibrationPath: String?
     public var calibrationFingerprint: UInt64?
 
     public init(runID: String, unitID: Int, phase: Phase, modelPath: String, dataPath: String, sampleIDs: [String],
                 layers: [Int], variants: [RopeVariant], statistics: StatisticsOptions, threads: Int,
-                textTokens: String = "all", calibrationPath: String? = nil, calibrationFingerprint: UInt64? = nil) {
+                textTokens: String = "all", keyHeads: Int? = nil, calibrationPath: String? = nil,
+                calibrationFingerprint: UInt64? = nil) {
         self.runID = runID; self.unitID = unitID; self.phase = phase; self.modelPath = modelPath
         self.dataPath = dataPath; self.sampleIDs = sampleIDs; self.layers = layers; self.variants = variants
-        self.statistics = statistics; self.threads = threads; self.textTokens = textTokens
+        self.statistics = statistics; self.threads = threads; self.textTokens = textTokens; self.keyHeads = keyHeads
         self.calibrationPath = calibrationPath; self.calibrationFingerprint = calibrationFingerprint
     }
 
@@ -52,6 +57,11 @@ public struct RunUnitSpec: Codable, Sendable, Equatable {
 
     /// Name of the accumulator entry for (variant, layer) in a result pack.
     public static func entryName(_ variant: RopeVariant, layer: Int) -> String { "\(variant.rawValue)/\(layer)" }
+
+    /// Name of the accumulator entry for one KV head of (variant, layer).
+    public static func entryName(_ variant: RopeVariant, layer: Int, head: Int) -> String {
+        "\(variant.rawValue)/\(layer)/h\(head)"
+    }
 }
 
 public enum RunUnitSpecError: Error, CustomStringConvertible {

@@ -36,16 +36,28 @@ public struct StatisticsUnitExecutor: Sendable {
                         throw ExecutorError.missingKeys("sample '\(id)': provider returned no \(variant.rawValue)-RoPE keys for layer \(layer)")
                     }
                     let rows = keep.count == k.rows ? k : Tensor.gatherRows(k, keep)
-                    let block = KeyBlock(sampleId: id, keys: rows, modality: keep.map { sample.modality[$0] }, tokenIndex: keep)
-                    let name = RunUnitSpec.entryName(variant, layer: layer)
-                    switch spec.phase {
-                    case .calibration:
-                        if calib[name] == nil { calib[name] = CalibrationAccumulator(width: k.cols) }
-                        try calib[name]!.add(block)
-                    case .main:
-                        guard let c = calibration[name] else { throw ExecutorError.missingKeys("calibration has no entry \(name)") }
-                        if main[name] == nil { main[name] = try MainPassAccumulator(calibration: c, options: spec.statistics) }
-                        try main[name]!.add(block)
+                    let modality = keep.map { sample.modality[$0] }
+                    var blocks = [(RunUnitSpec.entryName(variant, layer: layer),
+                                   KeyBlock(sampleId: id, keys: rows, modality: modality, tokenIndex: keep))]
+                    if let heads = spec.keyHeads {
+                        guard heads >= 1, rows.cols % heads == 0 else {
+                            throw ExecutorError.missingKeys("sample '\(id)' layer \(layer): \(rows.cols)-wide keys do not split into \(heads) KV heads")
+                        }
+                        for h in 0..<heads {
+                            blocks.append((RunUnitSpec.entryName(variant, layer: layer, head: h),
+                                           KeyBlock(sampleId: id, keys: Tensor.columns(rows, head: h, of: heads), modality: modality, tokenIndex: keep)))
+                        }
+                    }
+                    for (name, block) in blocks {
+                        switch spec.phase {
+                        case .calibration:
+                            if calib[name] == nil { calib[name] = CalibrationAccumulator(width: block.keys.cols) }
+                            try calib[name]!.add(block)
+                        case .main:
+                            guard let c = calibration[name] else { throw ExecutorError.missingKeys("calibration has no entry \(name)") }
+                            if main[name] == nil { main[name] = try MainPassAccumulator(calibration: c, options: spec.statistics) }
+                            try main[name]!.add(block)
+                        }
                     }
                 }
             }
@@ -83,6 +95,14 @@ final class CalibrationCache: @unchecked Sendable {
 }
 
 extension Tensor {
+    /// Columns of KV head `head` (of `heads` equal-width heads, HF's `[T, H·d]` flattening) as `[T, d]`.
+    static func columns(_ t: Tensor, head: Int, of heads: Int) -> Tensor {
+        let c = t.cols, d = c / heads
+        var out = [Float](); out.reserveCapacity(t.rows * d)
+        for r in 0..<t.rows { out.append(contentsOf: t.data[(r * c + head * d)..<(r * c + (head + 1) * d)]) }
+        return Tensor(shape: [t.rows, d], data: out)
+    }
+
     /// Rows `indices` of a matrix, in that order.
     static func gatherRows(_ t: Tensor, _ indices: [Int]) -> Tensor {
         let c = t.cols
