@@ -45,6 +45,8 @@ import Testing
         #expect(c.runID(for: point) == a.runID(for: point), "t-SNE layers do not change results")
         var d = a; d.options.bootstrap = 20
         #expect(d.runID(for: point) != a.runID(for: point))
+        var e = a; e.options.perHead = true
+        #expect(e.runID(for: point) != a.runID(for: point))
     }
 
     @Test func badInputNamesTheField() {
@@ -64,6 +66,8 @@ import Testing
         #expect(Self.problem(#"{"name": "s", "models": ["/m"], "datasets": ["/d"], "options": {"bins": 1}}"#).contains("options.bins: 1 is outside"))
         #expect(Self.problem(#"{"name": "s", "models": ["/m"], "datasets": ["/d"], "options": {"boostrap": 5}}"#)
             .contains("options.boostrap: unknown option"))
+        #expect(Self.problem(#"{"name": "s", "models": ["/m"], "datasets": ["/d"], "options": {"per_head": 1}}"#)
+            .contains("options.per_head: must be true or false"))
     }
 
     @Test func changesAreListedFieldByField() throws {

@@ -18,8 +18,10 @@ struct SweepCommand: ParsableCommand {
     var update = false
     @Flag(help: "Only show what would run.") var dryRun = false
     @Flag(help: "No per-run progress output.") var quiet = false
+    @OptionGroup var logging: LoggingFlags
 
     func run() throws {
+        logging.apply()
         let def: SweepDefinition
         do { def = try SweepDefinition.load(definition) } catch { throw ValidationError("\(error)") }
         guard workers >= 0 else { throw ValidationError("--workers must be ≥ 0") }
@@ -122,11 +124,12 @@ struct SweepCommand: ParsableCommand {
             let layers = try LayerSelection.parse(point.layers, layerCount: inputs.layerCount)
             for s in inputs.skippedRows.prefix(10) { Log.line("dataset: skipped \(s)") }
             let dir = try RunDirectory.create(runsRoot: sweep.runsPath, runID: runID)
-            let plan = RunPlan(runID: runID, keyscopeVersion: keyscopeVersion, modelPath: inputs.modelPath, dataPath: inputs.dataPath,
+            var plan = RunPlan(runID: runID, keyscopeVersion: keyscopeVersion, modelPath: inputs.modelPath, dataPath: inputs.dataPath,
                                sampleIDs: inputs.sampleIDs, layers: layers, variants: variants,
                                statistics: statistics(options, seed: point.seed), threads: options.threads,
                                samplesPerUnit: options.samplesPerUnit, textTokens: point.textTokens, inputHashes: inputs.hashes,
                                modelDescription: inputs.modelDescription)
+            plan.keyHeads = options.perHead ? inputs.keyHeads : nil
             return try RunSession(directory: dir, plan: plan, resume: false, localWorkers: workers, cluster: cluster, bind: bind,
                                   quiet: quiet, reporter: reporter).execute()
         }

@@ -35,6 +35,8 @@ public struct SweepOptions: Codable, Sendable, Equatable {
     public var samplesPerUnit = 4
     /// Only affects the report's maps, not the statistics: not part of a run's identity.
     public var tsneLayers = "default"
+    /// `--per-head`: every KV head analysed on its own as well.
+    public var perHead = false
 
     public init() {}
 
@@ -48,7 +50,7 @@ public struct SweepOptions: Codable, Sendable, Equatable {
     /// The part that changes results, in a fixed order (hashed into run ids).
     var identity: String {
         "r=\(components),B=\(bins),G=\(groups),R=\(bootstrap),P=\(permutations),k=\(subsample),C=\(calibrationSamples),"
-            + "threads=\(threads),spu=\(samplesPerUnit)"
+            + "threads=\(threads),spu=\(samplesPerUnit)" + (perHead ? ",per_head" : "")
     }
 }
 
@@ -147,7 +149,7 @@ public struct SweepDefinition: Codable, Sendable, Equatable {
         var options = SweepOptions()
         if let v = o["options"] {
             guard case .object(let opts) = v else { throw bad("options", "must be an object") }
-            let known = Set(SweepOptions.intKeys.map(\.0) + ["tsne_layers"])
+            let known = Set(SweepOptions.intKeys.map(\.0) + ["tsne_layers", "per_head"])
             if let unknown = opts.keys.filter({ !known.contains($0) }).sorted().first {
                 throw bad("options.\(unknown)", "unknown option; expected one of \(known.sorted().joined(separator: ", "))")
             }
@@ -164,6 +166,10 @@ public struct SweepDefinition: Codable, Sendable, Equatable {
                     throw bad("options.tsne_layers", "must be none, all, default or a list like 0,8")
                 }
                 options.tsneLayers = s
+            }
+            if let p = opts["per_head"] {
+                guard case .bool(let b) = p else { throw bad("options.per_head", "must be true or false") }
+                options.perHead = b
             }
         }
         return SweepDefinition(name: name, models: models, datasets: datasets, layers: layers, rope: rope,
@@ -228,6 +234,7 @@ public struct SweepDefinition: Codable, Sendable, Equatable {
         for (key, path, _) in SweepOptions.intKeys where old.options[keyPath: path] != options[keyPath: path] {
             out.append("options.\(key): \(old.options[keyPath: path]) → \(options[keyPath: path])")
         }
+        if old.options.perHead != options.perHead { out.append("options.per_head: \(old.options.perHead) → \(options.perHead)") }
         if old.options.tsneLayers != options.tsneLayers { out.append("options.tsne_layers: \(old.options.tsneLayers) → \(options.tsneLayers)") }
         return out
     }
