@@ -23,6 +23,7 @@ public struct KeyscopeMain: ParsableCommand {
         WorkerCommand.self,
         ResumeCommand.self,
         StatusCommand.self,
+        SweepCommand.self,
         ReportCommand.self,
         KeysCommand.self,
         AnalyzeCommand.self,

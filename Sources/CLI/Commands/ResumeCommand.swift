@@ -42,44 +42,6 @@ struct ResumeCommand: ParsableCommand {
     }
 }
 
-/// `keyscope status RUN_DIR`: progress and failures, while the run is live or after it ended.
-struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a run's progress, failures and quarantined units.")
-    @Argument(help: "Run directory.") var runDirectory: String
-    @Flag(help: "Machine-readable JSON.") var json = false
-
-    func run() throws {
-        let dir = try RunDirectory.open(runDirectory)
-        let plan = try RunPlan.load(URL(fileURLWithPath: dir.planPath))
-        let journal = try RunJournal.open(at: dir.journalPath, mode: .readOnly)
-        defer { journal.close() }
-        let records = try journal.loadRecords()
-        let s = try journal.status()
-        let expectedTotal = plan.calibrationUnitCount + plan.mainUnitCount
-        let phase1 = records.filter { $0.unit.phase == 1 }, phase2 = records.filter { $0.unit.phase == 2 }
-        func done(_ r: [UnitRecord]) -> Int { r.filter { $0.state == .done }.count }
-        let reportExists = FileManager.default.fileExists(atPath: dir.reportPath + "/report.html")
-        if json {
-            let obj: [String: Any] = [
-                "run_id": plan.runID, "units_total": expectedTotal, "calibration_done": done(phase1), "calibration_units": plan.calibrationUnitCount,
-                "main_done": done(phase2), "main_units": plan.mainUnitCount, "leased": s.leased, "quarantined": s.quarantined,
-                "quarantined_units": s.quarantinedUnits.map { ["unit": $0.unitID, "attempts": $0.attempts, "error": $0.lastError] },
-                "failures": records.reduce(0) { $0 + $1.failures }, "report": reportExists,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
-            return
-        }
-        print("run \(plan.runID) — \(plan.modelDescription)")
-        print("  samples \(plan.sampleIDs.count), layers \(plan.layers), keys \(plan.variants.map(\.rawValue).joined(separator: "+"))")
-        print("  phase 1 (calibration): \(done(phase1))/\(plan.calibrationUnitCount) units done")
-        print("  phase 2 (main pass):   \(done(phase2))/\(plan.mainUnitCount) units done\(phase2.isEmpty ? " (not started)" : "")")
-        print("  running (leased): \(s.leased), failed attempts: \(records.reduce(0) { $0 + $1.failures }), quarantined: \(s.quarantined)")
-        for q in s.quarantinedUnits { print("    unit \(q.unitID) (\(q.attempts) attempts): \(q.lastError)") }
-        print(reportExists ? "  report: \(dir.reportPath)/report.html" : "  report: not written yet")
-    }
-}
-
 /// `keyscope report RUN_DIR`: re-render the report from the journal without recomputing any unit.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Re-render report/ of a finished run from its journal.")

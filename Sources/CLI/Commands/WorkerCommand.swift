@@ -77,7 +77,10 @@ enum SignalTrap {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var fired = false
 
+    /// Replaces any earlier handler (a sweep installs one per run, and only the current run must stop).
     static func install(_ handler: @escaping @Sendable () -> Void) {
+        for s in sources { s.cancel() }
+        sources.removeAll()
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())

@@ -56,8 +56,9 @@ struct RunSession {
         }
         var scheduler = SchedulerConfig()
         if let cluster { scheduler = SchedulerConfig(cluster: cluster) }
-        let driver = try RunDriver(directory: directory, plan: plan, resume: resume,
-                                   options: .init(endpoint: endpoint, scheduler: scheduler, prepareSocket: prepare),
+        var driverOptions = RunDriver.Options(endpoint: endpoint, scheduler: scheduler, prepareSocket: prepare)
+        if let zap = authenticator { driverOptions.extraCounters = { ["zap_refused": zap.refusedCount] } }
+        let driver = try RunDriver(directory: directory, plan: plan, resume: resume, options: driverOptions,
                                    onEvent: { display.handle($0) })
         defer { driver.close() }
         let path = directory.path
@@ -77,7 +78,15 @@ struct RunSession {
             display.line("waiting for workers: keyscope worker --connect \(endpoint)")
         }
         let started = Date()
-        let outcome = try driver.run()
+        let outcome: RunDriver.Outcome
+        do {
+            outcome = try driver.run()
+        } catch {
+            // E.g. a full disk: the journal is intact; stop the workers before the error is reported.
+            pool?.stop()
+            authenticator?.stop()
+            throw error
+        }
         pool?.stop()
         authenticator?.stop()
         if outcome.interrupted {

@@ -52,8 +52,8 @@ public final class RunJournal: @unchecked Sendable {
     /// Units that were leased when the journal was last closed (or crashed) and are pending again.
     public private(set) var recoveredLeases = 0
 
-    private let lock = NSLock()
-    private let db: SQLiteConnection
+    let lock = NSLock()
+    let db: SQLiteConnection
 
     private init(path: String, db: SQLiteConnection, readOnly: Bool) {
         self.path = path
@@ -97,6 +97,7 @@ public final class RunJournal: @unchecked Sendable {
                     PRIMARY KEY (unit_id, attempt)
                 );
                 """)
+            try db.execute(activitySchema)
             let meta = try db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
             try meta.bind(.text("plan_json"), .text(planJSON)).run()
             try meta.bind(.text("created_unix"), .text(String(Date().timeIntervalSince1970))).run()
@@ -129,6 +130,8 @@ public final class RunJournal: @unchecked Sendable {
         let journal = RunJournal(path: path, db: db, readOnly: mode == .readOnly)
         if mode == .resume {
             try configure(db)
+            // Journals from builds before the activity tables get them now (additive; old builds still read them).
+            try db.transaction { try db.execute(activitySchema) }
             journal.recoveredLeases = try db.transaction {
                 try db.execute("UPDATE units SET state = 'pending' WHERE state = 'leased'")
                 return db.changes
@@ -235,7 +238,7 @@ public final class RunJournal: @unchecked Sendable {
     /// Commits an accepted result and marks its unit done, atomically and durably. Returns false
     /// (and stores nothing) if the unit already has a result: duplicates are ignored.
     @discardableResult
-    public func commitResult(_ key: LeaseKey, blob: [UInt8]) throws -> Bool {
+    public func commitResult(_ key: LeaseKey, blob: [UInt8], worker: String? = nil, session: Int? = nil) throws -> Bool {
         try writing("commit result for \(key)") {
             try db.transaction {
                 let state = try db.prepare("SELECT state FROM units WHERE id = ?")
@@ -247,6 +250,9 @@ public final class RunJournal: @unchecked Sendable {
                 try db.prepare("""
                     UPDATE units SET state = 'done', done_attempt = ?1, attempts = max(attempts, ?1) WHERE id = ?2
                     """).bind(.int(key.attempt), .int(key.unitID)).run()
+                try db.prepare("INSERT OR REPLACE INTO completions (unit_id, worker, session, at_unix) VALUES (?, ?, ?, ?)")
+                    .bind(.int(key.unitID), worker.map(SQLiteValue.text), session.map(SQLiteValue.int),
+                          .double(Date().timeIntervalSince1970)).run()
                 return true
             }
         }
@@ -310,13 +316,13 @@ public final class RunJournal: @unchecked Sendable {
         return try stmt.step()
     }
 
-    private func locked<T>(_ body: () throws -> T) throws -> T {
+    func locked<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
     }
 
-    private func writing<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    func writing<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         guard !isReadOnly else { throw RunJournalError.readOnly(path: path, operation: operation) }
         return try locked(body)
     }

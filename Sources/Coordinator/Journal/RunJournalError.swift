@@ -1,3 +1,5 @@
+import Foundation
+
 // Typed journal errors: each names the database file and, where SQLite failed, its message.
 
 public enum RunJournalError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -14,6 +16,11 @@ public enum RunJournalError: Error, Sendable, Hashable, CustomStringConvertible 
     case duplicateUnitID(path: String, unitID: Int)
     case closed(path: String, operation: String)
     case readOnly(path: String, operation: String)
+    /// SQLITE_FULL or ENOSPC: the write was rolled back, the journal is intact.
+    case diskFull(path: String, operation: String, message: String)
+
+    /// True for errors that leave the journal intact and the run resumable once space is freed.
+    public var isDiskFull: Bool { if case .diskFull = self { true } else { false } }
 
     public var description: String {
         switch self {
@@ -37,6 +44,10 @@ public enum RunJournalError: Error, Sendable, Hashable, CustomStringConvertible 
             "journal \(path): used after close (\(operation))"
         case let .readOnly(path, operation):
             "journal \(path): opened read-only, cannot \(operation)"
+        case let .diskFull(path, operation, message):
+            "the disk holding \(path) is full (\(message), during: \(operation)). The run stopped cleanly: the failed "
+                + "write was rolled back and every finished unit is safe in the journal. Free space on that disk, then "
+                + "`keyscope resume \((path as NSString).deletingLastPathComponent)` continues where it stopped"
         }
     }
 }

@@ -2,6 +2,7 @@
 // Every failure becomes a RunJournalError carrying the database path and SQLite's own message.
 
 import CSQLite
+import Foundation
 
 /// SQLite asks for this sentinel to copy bound buffers (SQLITE_TRANSIENT is a macro Swift cannot see).
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -55,6 +56,10 @@ final class SQLiteConnection {
         if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT {
             return .notADatabase(path: path, message: message)
         }
+        // SQLite maps ENOSPC to SQLITE_FULL in most paths; some (WAL/shm growth) surface as an I/O error.
+        if primary == SQLITE_FULL || (primary == SQLITE_IOERR && handle.map { sqlite3_system_errno($0) } == ENOSPC) {
+            return .diskFull(path: path, operation: operation, message: message)
+        }
         return .sqlite(path: path, operation: operation, code: rc, message: message)
     }
 
@@ -93,6 +98,12 @@ final class SQLiteConnection {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Caps the database at `pages` pages for this connection, so SQLite itself fails the next
+    /// growing write with SQLITE_FULL: how tests exercise the disk-full path without a full disk.
+    func limitPages(_ pages: Int) throws {
+        _ = try scalarInt("PRAGMA max_page_count = \(pages)")
     }
 
     /// The single value of a one-row query, e.g. a PRAGMA.

@@ -14,6 +14,8 @@ public final class RunDriver: @unchecked Sendable {
         public var scheduler: SchedulerConfig
         public var prefetch: Int
         public var prepareSocket: (@Sendable (ZMQSocket) throws -> Void)?
+        /// Flushed to the journal beside the server's own counters (e.g. the ZAP handler's refusals).
+        public var extraCounters: (@Sendable () -> [String: Int])?
         public init(endpoint: String, scheduler: SchedulerConfig = SchedulerConfig(), prefetch: Int = 1,
                     prepareSocket: (@Sendable (ZMQSocket) throws -> Void)? = nil) {
             self.endpoint = endpoint; self.scheduler = scheduler; self.prefetch = prefetch; self.prepareSocket = prepareSocket
@@ -76,6 +78,7 @@ public final class RunDriver: @unchecked Sendable {
                                              prefetch: options.prefetch)
         config.whenFinished = .keepServing
         config.prepareSocket = options.prepareSocket
+        config.extraCounters = options.extraCounters
         config.describe = { unit in
             guard let s = try? RunUnitSpec.decode(unit.spec) else { return ([], []) }
             return (s.sampleIDs, s.layers.map { UInt32($0) })

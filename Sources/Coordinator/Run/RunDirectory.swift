@@ -163,6 +163,19 @@ public struct RunDirectory: Sendable, Hashable {
         return RunLock(fd: fd)
     }
 
+    /// Whether a coordinator holds the run lock right now (nil: no lock file, none ever ran). Probes
+    /// with a shared, non-blocking flock that is dropped at once, so it never blocks a coordinator.
+    public func isLockHeld() -> Bool? {
+        let fd = Foundation.open(lockPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Foundation.close(fd) }
+        while flock(fd, LOCK_SH | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            return errno == EWOULDBLOCK ? true : nil
+        }
+        return false
+    }
+
     // MARK: Helpers
 
     private static func absolute(_ path: String) -> String {

@@ -39,8 +39,23 @@ public struct CoordinatorCounters: Sendable, Hashable {
     public var workersLost = 0
     /// Messages libzmq would not queue (peer gone, high-water mark).
     public var sendFailures = 0
+    /// Decodable messages other than HELLO from a peer that has not registered (or was declared lost).
+    public var unknownPeerMessages = 0
+    public var leasesExpired = 0
 
     public init() {}
+
+    /// Stable names for the journal's `counters` table (`keyscope status` reads them back).
+    public var named: [String: Int] {
+        var out: [String: Int] = [
+            "messages_received": messagesReceived, "malformed": malformed, "rejected_version": rejected,
+            "assigns_sent": assignsSent, "results_accepted": resultsAccepted, "duplicate_results": duplicateResults,
+            "stale_results": staleResults, "unit_failures": unitFailures, "workers_lost": workersLost,
+            "send_failures": sendFailures, "unknown_peer_messages": unknownPeerMessages, "leases_expired": leasesExpired,
+        ]
+        for (reason, n) in malformedByReason { out["malformed." + reason] = n }
+        return out
+    }
 }
 
 /// What `run()` returns.

@@ -20,6 +20,9 @@ public final class CoordinatorServer: @unchecked Sendable {
     private var routingByWorker: [String: [UInt8]] = [:]
     private var workerByRouting: [[UInt8]: String] = [:]
     private var heartbeatSequence: UInt64 = 0
+    /// The journal session of the current `run()` and the wall time each registered worker was last heard.
+    private var session: Int?
+    private var workerLastSeen: [String: Double] = [:]
 
     // Shared with other threads, under `lock`.
     private let lock = NSLock()
@@ -122,8 +125,39 @@ public final class CoordinatorServer: @unchecked Sendable {
         }
         let poller = ZMQPoller()
         poller.add(socket, events: .readable)
+        let session = try journal.beginSession()
+        self.session = session
+        workerLastSeen = [:]
+        var endReason = "stopped"
+        defer {
+            // Best effort: after a disk-full error this write fails too, and status shows the session as ended by a crash.
+            try? journal.endSession(session, reason: endReason, counters: allCounters(), workersLastSeen: workerLastSeen)
+            self.session = nil
+        }
+        do {
+            let summary = try serve(socket, poller)
+            endReason = summary.finished ? "finished" : "stopped"
+            return summary
+        } catch {
+            endReason = "error: \(error)"
+            throw error
+        }
+    }
 
+    private func allCounters() -> [String: Int] {
+        var named = counters.named
+        if let extra = config.extraCounters?() { named.merge(extra) { $1 } }
+        return named
+    }
+
+    private func flushActivity() throws {
+        guard let session else { return }
+        try journal.flushActivity(session: session, counters: allCounters(), workersLastSeen: workerLastSeen)
+    }
+
+    private func serve(_ socket: ZMQSocket, _ poller: ZMQPoller) throws -> CoordinatorSummary {
         var now = clock.now
+        var nextFlush = now + config.activityFlushInterval
         var nextHeartbeat = now
         var nextProgress = now + config.progressInterval
         var drainUntil: Double? = nil
@@ -165,6 +199,10 @@ public final class CoordinatorServer: @unchecked Sendable {
                 }
                 try dispatch(now: now)
                 publishProgress(now)
+                if now >= nextFlush {
+                    try flushActivity()
+                    nextFlush = now + config.activityFlushInterval
+                }
                 if now >= nextProgress {
                     onEvent(.progress(scheduler.progress(now: now)))
                     nextProgress = now + config.progressInterval
@@ -225,7 +263,12 @@ public final class CoordinatorServer: @unchecked Sendable {
         }
         let now = clock.now
         let worker = workerByRouting[routing]
-        if let worker { scheduler.heartbeat(worker: worker, now: now) }
+        if let worker {
+            scheduler.heartbeat(worker: worker, now: now)
+            workerLastSeen[worker] = Date().timeIntervalSince1970
+        } else if !message.isHello {
+            count { $0.unknownPeerMessages += 1 }
+        }
 
         switch message {
         case .hello(let hello):
@@ -242,6 +285,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             guard let worker else { return }
             let released = scheduler.remove(worker: worker)
             try save(released.map(\.unitID))
+            try journalWorker(.left, worker, detail: "sent SHUTDOWN")
             forget(worker: worker)
             onEvent(.workerLeft(worker: worker, released: released))
         case .assign, .stageData, .reject:
@@ -258,6 +302,8 @@ public final class CoordinatorServer: @unchecked Sendable {
         // A re-HELLO means the worker lost its connection state; its leases go back without penalty.
         let released = scheduler.register(worker: hello.workerID, now: now)
         try save(released.map(\.unitID))
+        workerLastSeen[hello.workerID] = Date().timeIntervalSince1970
+        try journalWorker(.joined, hello.workerID, detail: released.isEmpty ? nil : "re-HELLO released \(released.count) leases")
         onEvent(.workerJoined(worker: hello.workerID, hello: hello))
         send(.heartbeat(Heartbeat(sequence: heartbeatSequence)), to: routing)
     }
@@ -274,7 +320,7 @@ public final class CoordinatorServer: @unchecked Sendable {
         var outcome = scheduler.classify(key)
         if outcome == .accepted {
             // Durable before anything else learns of it (DESIGN §7).
-            if try journal.commitResult(key, blob: result.blobs[0]) {
+            if try journal.commitResult(key, blob: result.blobs[0], worker: worker, session: session) {
                 scheduler.complete(key, now: now)
             } else {
                 outcome = .duplicate
@@ -312,9 +358,11 @@ public final class CoordinatorServer: @unchecked Sendable {
             switch event {
             case let .workerLost(worker, leases):
                 count { $0.workersLost += 1 }
+                try journalWorker(.lost, worker, detail: "silent for the liveness timeout; \(leases.count) leases re-queued")
                 forget(worker: worker)
                 onEvent(.workerLost(worker: worker, leases: leases))
             case let .leaseExpired(key, worker):
+                count { $0.leasesExpired += 1 }
                 onEvent(.leaseExpired(key, worker: worker))
             case let .requeued(key, _):
                 try save([key.unitID])
@@ -343,6 +391,7 @@ public final class CoordinatorServer: @unchecked Sendable {
                     // The peer is gone; take its leases back without penalty and wait for a new HELLO.
                     let released = scheduler.remove(worker: worker)
                     try save(released.map(\.unitID))
+                    try journalWorker(.left, worker, detail: "unreachable (send failed)")
                     forget(worker: worker)
                     onEvent(.workerLeft(worker: worker, released: released))
                     break
@@ -387,6 +436,12 @@ public final class CoordinatorServer: @unchecked Sendable {
 
     private func forget(worker: String) {
         if let routing = routingByWorker.removeValue(forKey: worker) { workerByRouting[routing] = nil }
+        workerLastSeen[worker] = nil
+    }
+
+    private func journalWorker(_ kind: WorkerEventKind, _ worker: String, detail: String?) throws {
+        guard let session else { return }
+        try journal.recordWorker(kind, worker: worker, session: session, detail: detail, lastSeen: workerLastSeen[worker])
     }
 
     private func dropped(_ reason: String, _ detail: String) {
@@ -405,4 +460,8 @@ public final class CoordinatorServer: @unchecked Sendable {
         let p = scheduler.progress(now: now)
         lock.withLock { progressValue = p }
     }
+}
+
+private extension Message {
+    var isHello: Bool { if case .hello = self { true } else { false } }
 }

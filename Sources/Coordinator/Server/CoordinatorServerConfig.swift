@@ -32,6 +32,11 @@ public struct CoordinatorServerConfig: Sendable {
     public var describe: (@Sendable (WorkUnit) -> (sampleIDs: [String], layers: [UInt32]))?
     /// Runs on the new ROUTER before bind, e.g. `{ try $0.makeCurveServer(secretKey: key) }` for CURVE.
     public var prepareSocket: (@Sendable (ZMQSocket) throws -> Void)?
+    /// Seconds between flushes of counters, worker last-seen times and the session heartbeat to the
+    /// journal, where `keyscope status` reads them.
+    public var activityFlushInterval: Double = 2
+    /// Counters kept outside the server (e.g. `zap_refused` from the ZAP handler), flushed with its own.
+    public var extraCounters: (@Sendable () -> [String: Int])?
 
     public init(endpoint: String, runID: String, scheduler: SchedulerConfig = SchedulerConfig(), prefetch: Int = 1,
                 socketOptions: ZMQSocketOptions = .keyscopeDefault, codec: MessageCodec = .standard,
