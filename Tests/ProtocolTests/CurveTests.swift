@@ -11,7 +11,7 @@ final class LogBox: @unchecked Sendable {
 }
 
 /// Waits (up to `seconds`) for `condition`, checking every 10 ms.
-func eventually(_ seconds: Double = 3, _ condition: () -> Bool) -> Bool {
+func eventually(_ seconds: Double = 15, _ condition: () -> Bool) -> Bool {
     let end = Date().addingTimeInterval(seconds)
     while Date() < end { if condition() { return true }; Thread.sleep(forTimeInterval: 0.01) }
     return condition()
@@ -99,10 +99,10 @@ struct CurveTests {
 
         let friend = try client(allowed, id: "friend")
         try friend.send([Array("hello".utf8)])
-        let got = try #require(try router.receive(timeoutMilliseconds: 3000))
+        let got = try #require(try router.receive(timeoutMilliseconds: 15000))
         #expect(got == [Array("friend".utf8), Array("hello".utf8)])
         try router.send([Array("friend".utf8), Array("welcome".utf8)])
-        #expect(try friend.receive(timeoutMilliseconds: 3000) == [Array("welcome".utf8)])
+        #expect(try friend.receive(timeoutMilliseconds: 15000) == [Array("welcome".utf8)])
         #expect(zap.acceptedCount == 1)
         // Still nothing from the refused clients, and the plain client never got as far as ZAP.
         #expect(try router.receive(timeoutMilliseconds: 200) == nil)
@@ -113,7 +113,7 @@ struct CurveTests {
         try zap.setAllowedPublicKeys([allowed.publicKey, stranger.publicKey])
         let late = try client(stranger, id: "late")
         try late.send([Array("now?".utf8)])
-        #expect(try router.receive(timeoutMilliseconds: 3000) == [Array("late".utf8), Array("now?".utf8)])
+        #expect(try router.receive(timeoutMilliseconds: 15000) == [Array("late".utf8), Array("now?".utf8)])
         #expect(zap.acceptedCount == 2)
         for s in [plain, friend, late, router] { s.close() }
 
